@@ -1,0 +1,39 @@
+"""bin/reproduce.py reruns a record's command, and flags a metric that moved."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import toy_stub  # noqa: E402
+
+
+def reproduce(root, *args):
+    return subprocess.run([sys.executable, os.path.join(root, "bin", "reproduce.py"),
+                           "--root", root, *args], capture_output=True, text=True)
+
+
+def test_reproduce_matches_then_catches_a_moved_metric(tmp_path):
+    root = str(tmp_path)
+    d = toy_stub.make_repo(root)
+    r = reproduce(root, "-j", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 reproduced, 0 failed" in r.stdout
+    toy_stub.edit_record(d, lambda rec: rec["metrics"].update(mean=rec["metrics"]["mean"] * 1.01))
+    r = reproduce(root, "toy-stub")
+    assert r.returncode == 1
+    assert "MISMATCH" in r.stdout and "mean" in r.stdout
+
+
+def test_reproduce_reports_a_failing_command(tmp_path):
+    root = str(tmp_path)
+    d = toy_stub.make_repo(root)
+    toy_stub.edit_record(d, lambda rec: rec.update(command=rec["command"] + " --no-such-flag"))
+    r = reproduce(root)
+    assert r.returncode == 1 and "FAILED" in r.stdout
+
+
+def test_reproduce_rejects_bad_arguments(tmp_path):
+    root = str(tmp_path)
+    toy_stub.make_repo(root)
+    assert reproduce(root, "no-such-stub").returncode == 2
+    assert reproduce(root, "-j", "0").returncode == 2

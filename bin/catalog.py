@@ -235,12 +235,19 @@ def check_stub(root, slug):
             p = os.path.join(dirpath, f)
             if os.path.getsize(p) > FILE_MAX:
                 errs.append(f"{slug}: {os.path.relpath(p, root)} is over 5 MB")
-    # run records
+    # run records, and the README's Running section lists their commands
     recs = load_records(root, slug)
     if not any(n == "results" for n, _ in recs):
         errs.append(f"{slug}: no results.json run record")
+    running = ""
+    if os.path.isfile(rp):
+        running = open(rp).read().split("## Running", 1)[-1].split("\n## ", 1)[0]
     for name, rec in recs:
-        errs += check_record(slug, name, rec)
+        rec_errs = check_record(slug, name, rec)
+        errs += rec_errs
+        if not rec_errs and rec["command"] not in running:
+            errs.append(f"{slug}: README's Running section does not give the command of "
+                        f"run record '{name}': {rec['command']}")
     return errs
 
 

@@ -59,6 +59,8 @@ BREAKS = {
     "bad reproduces value": lambda d: toy_stub.edit_record(d, lambda r: r["headline"].update(reproduces="maybe")),
     "headline metric absent": lambda d: toy_stub.edit_record(d, lambda r: r["headline"].update(metric="nope")),
     "stale results block": lambda d: toy_stub.edit_record(d, lambda r: r["table"]["rows"][0].__setitem__(1, 0.1234)),
+    "command not in Running": lambda d: _sub(os.path.join(d, "README.md"),
+                                             "python3 toy-stub/toy_stub.py --seed 0 --results toy-stub/results.json", "run it"),
     "no tour markers": lambda d: _sub(os.path.join(d, "README.md"), "<!-- tour:end -->", ""),
 }
 

@@ -59,7 +59,7 @@ Mean of draws.
 [toy_stub.py](toy_stub.py)
 
 ## Running
-`python3 toy-stub/toy_stub.py --seed 0`
+`python3 toy-stub/toy_stub.py --seed 0 --results toy-stub/results.json`
 
 ## Results
 <!-- results:begin -->

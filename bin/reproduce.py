@@ -5,6 +5,7 @@
     python3 bin/reproduce.py nbb-xor flip-flop    # just these stubs
     python3 bin/reproduce.py --records all        # also every <slug>/runs/*.json
     python3 bin/reproduce.py -j 1 --timeout 900
+    python3 bin/reproduce.py -j 1 --update        # refresh records whose metrics reproduced
 
 Each command runs from the repository root exactly as its run record states,
 except that its --results path is swapped for a scratch file, so nothing
@@ -12,7 +13,9 @@ committed is touched. Logs go to .reproduce/<slug>__<record>.log. The final
 table lists, per record, how many metrics were compared, the largest relative
 difference, the tolerance the record declares, and the new wallclock against
 the recorded one. Exit status 1 if any run fails or any metric differs by
-more than its record's tolerance.
+more than its record's tolerance. With --update, a record whose rerun
+reproduced is replaced by the rerun's record (same metrics, new wallclock and
+environment): how timings are refreshed on a quiet machine.
 """
 from __future__ import annotations
 
@@ -76,7 +79,7 @@ def swap_results(command, path):
     return argv
 
 
-def run_one(root, slug, name, rec, logdir, timeout):
+def run_one(root, slug, name, rec, logdir, timeout, update=False):
     log = os.path.join(logdir, f"{slug}__{name}.log")
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "record.json")
@@ -98,8 +101,13 @@ def run_one(root, slug, name, rec, logdir, timeout):
             return dict(slug=slug, name=name, status=f"FAILED ({rc})", took=took,
                         rec=rec, n=0, worst=None, bad=[], log=log)
         new = json.load(open(out))
+        raw = open(out).read()
     tol = float(rec.get("tolerance", {}).get("rel", 0.0))
     n, worst, bad = compare(rec["metrics"], new["metrics"], tol)
+    if update and not bad:
+        dest = os.path.join(root, slug, "results.json" if name == "results" else f"runs/{name}.json")
+        with open(dest, "w") as fh:
+            fh.write(raw)
     return dict(slug=slug, name=name, status="ok" if not bad else "MISMATCH", took=took,
                 rec=rec, n=n, worst=worst, bad=bad, log=log)
 
@@ -143,6 +151,8 @@ def main(argv=None):
                     help="commands run at once (default: number of cores)")
     ap.add_argument("--records", choices=("headline", "all"), default="headline",
                     help="headline: results.json only; all: also runs/*.json")
+    ap.add_argument("--update", action="store_true",
+                    help="overwrite each record that reproduced with its rerun (new wallclock)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per command")
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                     help="repository root")
@@ -173,7 +183,7 @@ def main(argv=None):
     results = []
 
     def work(job):
-        r = run_one(root, *job, logdir, args.timeout)
+        r = run_one(root, *job, logdir, args.timeout, args.update)
         prog.done.add((r["slug"], r["name"]))
         prog.show(final_line=f"  {r['status']:<9} {r['slug']}/{r['name']} in {r['took']:.1f}s")
         return r

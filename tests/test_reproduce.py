@@ -37,3 +37,15 @@ def test_reproduce_rejects_bad_arguments(tmp_path):
     toy_stub.make_repo(root)
     assert reproduce(root, "no-such-stub").returncode == 2
     assert reproduce(root, "-j", "0").returncode == 2
+
+
+def test_update_refreshes_only_a_record_that_reproduced(tmp_path):
+    import json
+    root = str(tmp_path)
+    d = toy_stub.make_repo(root)
+    toy_stub.edit_record(d, lambda rec: rec.update(wallclock_s=123.0))
+    assert reproduce(root, "--update").returncode == 0
+    assert json.load(open(os.path.join(d, "results.json")))["wallclock_s"] != 123.0
+    toy_stub.edit_record(d, lambda rec: rec.update(wallclock_s=123.0) or rec["metrics"].update(mean=0.0))
+    assert reproduce(root, "--update").returncode == 1
+    assert json.load(open(os.path.join(d, "results.json")))["wallclock_s"] == 123.0

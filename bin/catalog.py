@@ -363,7 +363,17 @@ def by_era(stubs):
 
 
 def short_citation(citation):
-    return citation.split(". ")[0] if citation else ""
+    """'Hochreiter, S., & Schmidhuber, J. (1997). Long short-term memory. ...'
+    -> 'Hochreiter & Schmidhuber, Long short-term memory'."""
+    m = re.match(r"^(.*?)\s*\((\d{4})\)\.?\s*(.+?)(?:\.\s|\.$|$)", citation or "")
+    if not m:
+        return (citation or "")[:80]
+    authors, title = m.group(1), m.group(3).strip().rstrip(".")
+    # 'Surname, I. J., Other, K., & Last, L.' -> [Surname, Other, Last]
+    names = re.findall(r"([A-Z][^,&]*?),\s*(?:[A-Z]\.\s*-?)+", authors) or [authors]
+    who = names[0] if len(names) == 1 else (
+        f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al.")
+    return f"{who}, {title}"
 
 
 def catalog_table(root):

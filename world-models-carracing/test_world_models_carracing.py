@@ -1,0 +1,160 @@
+"""Tests for world_models_carracing: gradients, CMA-ES, environment, determinism, CLI."""
+import dataclasses
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import world_models_carracing as W  # noqa: E402
+
+TINY = W.Config(obs_size=16, vae_c1=3, vae_c2=4, z_dim=3, rnn_hidden=4, n_mix=2)
+
+
+# ---- gradient checks (float64, small shapes) --------------------------------
+def perturbed(params, rng, scale):
+    return {k: v + scale * rng.standard_normal(v.shape) for k, v in params.items()}
+
+
+@pytest.mark.parametrize("kl_floor", [0.0, 100.0])   # KL term active / clipped by the floor
+def test_vae_gradient(numgrad, rel_error, kl_floor):
+    rng = np.random.default_rng(0)
+    p = perturbed(W.vae_init(TINY, rng, np.float64), rng, 0.1)
+    x = rng.random((3, 16, 16))
+    eps = rng.standard_normal((3, TINY.z_dim))
+    _, g, _ = W.vae_loss(p, x, eps, kl_floor)
+    for k in p:
+        num = numgrad(lambda: W.vae_loss(p, x, eps, kl_floor)[0], p[k], 1e-5)
+        assert rel_error(g[k], num) < 1e-5, k
+
+
+def test_mdn_rnn_gradient(numgrad, rel_error):
+    rng = np.random.default_rng(1)
+    p = perturbed(W.mdn_init(TINY, rng, np.float64), rng, 0.3)
+    zs = rng.standard_normal((2, 6, TINY.z_dim))
+    acts = rng.random((2, 5, 3))
+    tiles = (rng.random((2, 5)) < 0.5).astype(float)
+    mask = np.ones((2, 5), bool)
+    mask[1, 3:] = False                                   # a finished episode inside the window
+    _, g, _ = W.mdn_loss(p, zs, acts, tiles, mask, TINY.n_mix)
+    for k in p:
+        num = numgrad(lambda: W.mdn_loss(p, zs, acts, tiles, mask, TINY.n_mix)[0], p[k], 1e-5)
+        assert rel_error(g[k], num) < 1e-5, k
+
+
+def test_mdn_temperature_sampling():
+    """tau -> 0 picks the most likely component's mean; mixture weights sum to one."""
+    rng = np.random.default_rng(2)
+    y = rng.standard_normal((4, 3 * 3 * 5 + 1))
+    logpi, mu, ls, _ = W.mdn_split(y, 3, 5)
+    assert np.allclose(np.exp(logpi).sum(-1), 1.0)
+    z = W.mdn_sample(logpi, mu, ls, 1e-10, rng)
+    best = np.take_along_axis(mu, logpi.argmax(-1)[..., None], -1)[..., 0]
+    assert np.allclose(z, best, atol=1e-2)
+
+
+# ---- CMA-ES -------------------------------------------------------------------
+def run_cma(f, n, x0, gens, seed=0):
+    es = W.CMAES(np.full(n, x0), 0.5, np.random.default_rng(seed))
+    for _ in range(gens):
+        X = es.ask()
+        es.tell(X, np.array([f(x) for x in X]))
+    return es
+
+
+def test_cmaes_ellipsoid():
+    n = 8
+    scale = 10.0 ** (6 * np.arange(n) / (n - 1))       # condition number 1e6
+
+    def f(x):
+        return float((scale * (x - 1) ** 2).sum())
+
+    es = run_cma(f, n, 3.0, 600)
+    assert f(es.m) < 1e-10
+    assert np.allclose(es.m, 1.0, atol=1e-4)
+
+
+def test_cmaes_rosenbrock():
+    def f(x):
+        return float((100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum())
+
+    es = run_cma(f, 5, 0.0, 800)
+    assert f(es.m) < 1e-10
+    assert np.allclose(es.m, 1.0, atol=1e-4)
+
+
+# ---- environment invariants ------------------------------------------------------
+def test_full_lap_pays_1000_and_ends():
+    cfg = W.Config()
+    tracks = W.make_tracks(cfg, np.random.default_rng(3), 5)
+    env = W.Race(cfg, tracks, np.arange(5))
+    tile_reward = np.zeros(5)
+    for i in range(cfg.n_tiles):                       # drive through every tile centre
+        env.pos = tracks["centres"][:, i].copy()
+        env.vel[:] = 0
+        tile_reward += env.step(np.zeros((5, 3))) + cfg.frame_penalty
+    assert np.allclose(tile_reward, cfg.lap_reward)
+    assert env.done.all() and env.visited.all()
+    assert np.allclose(env.ret, cfg.lap_reward - cfg.frame_penalty * cfg.n_tiles)
+
+
+def test_new_track_per_seed_and_closed_loop():
+    cfg = W.Config()
+    a = W.make_tracks(cfg, np.random.default_rng(0), 2)
+    b = W.make_tracks(cfg, np.random.default_rng(0), 2)
+    c = W.make_tracks(cfg, np.random.default_rng(1), 2)
+    assert np.array_equal(a["road"], b["road"])
+    assert not np.allclose(a["centres"][0], a["centres"][1])   # new track per episode
+    assert not np.allclose(a["centres"], c["centres"])         # and per seed
+    step = np.linalg.norm(np.diff(a["centres"], axis=1, append=a["centres"][:, :1]), axis=-1)
+    assert step.max() < 2 * step.mean()                       # closed, evenly tiled loop
+
+
+def test_velocity_is_not_visible_in_one_frame():
+    """Same pose, different speeds: identical frames, different next positions (momentum)."""
+    cfg = W.Config()
+    tracks = W.make_tracks(cfg, np.random.default_rng(4), 1)
+    env = W.Race(cfg, tracks, np.zeros(2, int))
+    env.vel[1] = 1.5 * np.array([np.cos(env.theta[1]), np.sin(env.theta[1])])
+    assert np.array_equal(env.render()[0], env.render()[1])
+    env.step(np.zeros((2, 3)))                          # no gas: the moving car coasts on
+    assert np.linalg.norm(env.pos[1] - env.pos[0]) > 1.0
+
+
+# ---- the pipeline: determinism and a quick run that beats random -----------------------
+QUICK = W.Config(seed=0, **W.QUICK)
+
+
+@pytest.fixture(scope="module")
+def quick_run():
+    model, hist = W.train(QUICK, log=lambda s: None)
+    return model, hist, W.evaluate(model, QUICK)
+
+
+def test_quick_run_evolved_controller_beats_random(quick_run):
+    _, hist, res = quick_run
+    assert res["return_full"] > res["return_random"] + 150
+    assert res["return_v_only"] > res["return_random"] + 150
+    assert hist["vae"]["rec"][-1] < 0.5 * hist["vae"]["rec"][0]   # V learned to reconstruct
+    assert hist["mdn"]["nll"][-1] < hist["mdn"]["nll"][0]          # M learned to predict
+
+
+def test_determinism():
+    """Same seed twice: identical collected data, V, and CMA-ES controllers."""
+    cfg = dataclasses.replace(QUICK, n_rollouts=6, max_frames=40, vae_steps=10, m_epochs=1,
+                              generations=2, dream_generations=1, n_eval=4)
+    r1 = W.evaluate(*[W.train(cfg, log=lambda s: None)[0]], cfg)
+    r2 = W.evaluate(*[W.train(cfg, log=lambda s: None)[0]], cfg)
+    assert r1 == r2
+
+
+# ---- command line ------------------------------------------------------------------
+@pytest.mark.parametrize("args", [("--seed", "x"), ("--generations", "-3"), ("--n-seeds", "0"),
+                                  ("--pop-size", "2")])
+def test_bad_cli_input(run_stub, tmp_path, args):
+    out = tmp_path / "r.json"
+    p = run_stub("world-models-carracing", *args, "--results", str(out))
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) == 1 and "error" in p.stderr
+    assert not out.exists()

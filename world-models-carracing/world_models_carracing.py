@@ -1,0 +1,1026 @@
+"""World Models on a numpy CarRacing: V (conv VAE) + M (MDN-RNN) + C (linear, CMA-ES).
+
+Ha, D. & Schmidhuber, J. (2018). Recurrent World Models Facilitate Policy
+Evolution. NeurIPS 31 (arXiv:1803.10122, "World Models").
+
+The task. A car drives on a closed road that is new and random in every
+episode. It sees only a 32x32 grey image centred on itself and rotated with it
+(road dark, grass light, the car black), so its speed and sideways drift are
+not visible in any single frame. The road is cut into N tiles; touching a tile
+for the first time pays +1000/N, every frame costs -0.1, leaving the playfield
+costs -100 and ends the episode, visiting every tile ends it too. A full lap
+therefore earns 1000 minus 0.1 per frame used; "solved" (as for CarRacing-v0)
+means an average of 900 over 100 random tracks.
+
+The agent is the paper's three modules, trained one after the other:
+
+  V  convolutional VAE, frame x -> z (reparameterised), trained on frames of
+     random rollouts:
+       (mu, log_var) = enc(x);  z = mu + exp(log_var / 2) * eps,  eps ~ N(0, I)
+       L_V = sum_pixels (x - dec(z))^2 + max(KL, kl_tolerance * N_z)           (1)
+       KL  = -1/2 sum_j (1 + log_var_j - mu_j^2 - exp(log_var_j))
+  M  MDN-RNN: an LSTM reads (z_t, a_t) and its new state h_{t+1} parameterises
+     P(z_{t+1}) as a mixture of K = 5 Gaussians per dimension of z, and the
+     probability that the step reached a new tile (the reward signal M needs
+     for dream training). Maximum likelihood:
+       [i f o g] = [sig sig sig tanh](W_x [z_t, a_t] + W_h h_t + b)
+       c_{t+1} = f * c_t + i * g;  h_{t+1} = o * tanh(c_{t+1})              (2)
+       (logit pi_k, mu_k, log sigma_k), tile logit = W_y h_{t+1} + b_y
+       L_M = -sum_j log sum_k pi_k N(z_{t+1,j}; mu_k, sigma_k^2)
+             - [y log p + (1 - y) log(1 - p)]                                 (3)
+     Sampling with temperature tau: pi = softmax(logit / tau), sigma * sqrt(tau).
+  C  linear controller on the concatenated features, trained by CMA-ES:
+       a_t = W_c [z_t, h_t] + b_c;  steer = tanh(a_0), gas = (tanh(a_1) + 1)/2,
+       brake = clip(tanh(a_2), 0, 1)                                          (4)
+     CMA-ES (Hansen 2016 tutorial, default constants): sample
+       x_i = m + sigma B D N(0, I);  m' = m + sum_i w_i (x_{i:lambda} - m)
+       p_s = (1 - c_s) p_s + sqrt(c_s (2 - c_s) mu_eff) C^{-1/2} (m' - m)/sigma
+       p_c = (1 - c_c) p_c + h_s sqrt(c_c (2 - c_c) mu_eff) (m' - m)/sigma
+       C   = (1 - c_1 - c_mu) C + c_1 (p_c p_c^T + (1 - h_s) c_c (2 - c_c) C)
+             + c_mu sum_i w_i y_i y_i^T,   y_i = (x_{i:lambda} - m)/sigma     (5)
+       sigma = sigma exp((c_s / d_s) (|p_s| / E|N(0, I)| - 1))
+     Fitness = mean return of a candidate over several random tracks. All
+     candidates x tracks are rolled out as one vectorised batch.
+
+The ablation of the paper's Table 1 is reproduced on this environment: a random
+policy, C on z only ("V only"), C on [z, h] ("V + M"), and C evolved entirely
+inside M's dream (temperature tau) and then evaluated on real tracks.
+
+Everything is scaled down to fit the catalog's 5-minute budget on a 2-core
+CPU: 32x32 grey frames instead of 64x64x3, z in R^16 instead of R^32, a 32-unit
+LSTM instead of 256, a few hundred random rollouts instead of 10,000, a few
+dozen CMA-ES generations of population 24 on 8 tracks instead of population 64
+on 16 tracks for ~1800 generations. README.md, "Deviations from the original",
+lists every change and why.
+
+    python3 world-models-carracing/world_models_carracing.py --seed 0
+    python3 world-models-carracing/world_models_carracing.py --seed 0 --n-seeds 5
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SLUG = "world-models-carracing"
+
+
+# ----------------------------------------------------------------------------
+# Config
+# ----------------------------------------------------------------------------
+@dataclass
+class Config:
+    seed: int = 0                     # master seed; spawned into named streams
+    # --- environment (CarRacing-v0 analogue, in world units and frames) ---
+    n_checkpoints: int = 12           # random control points of the closed track (as CarRacing)
+    track_rad: float = 40.0           # outer radius of the control points
+    track_rad_min: float = 0.33       # inner radius as a fraction of track_rad (CarRacing: 1/3)
+    track_width: float = 8.0          # road width
+    n_tiles: int = 80                 # tiles per lap; reward 1000/n_tiles each (CarRacing: ~300)
+    playfield: float = 60.0           # |x|, |y| beyond this: -100 and episode ends (as CarRacing)
+    map_cell: float = 0.5             # resolution of the rasterised road map
+    max_frames: int = 160             # episode length (CarRacing-v0: 1000)
+    frame_penalty: float = 0.1        # reward per frame is -0.1 (as paper)
+    lap_reward: float = 1000.0        # total tile reward of a full lap (as paper)
+    offmap_penalty: float = 100.0     # as CarRacing-v0
+    accel: float = 0.06               # speed gained per frame at full gas
+    drag_road: float = 0.02           # fraction of speed lost per frame on road (top speed 3.0)
+    drag_grass: float = 0.10          # ... on grass (top speed 0.6)
+    brake_decel: float = 0.10         # speed lost per frame at full brake
+    max_turn: float = 0.12            # heading change per frame at full steer (rad)
+    v_turn: float = 0.5               # below this speed steering authority shrinks linearly
+    grip_road: float = 0.10           # fraction of sideways velocity removed per frame on road
+    grip_grass: float = 0.05          # ... on grass (the car slides more)
+    obs_size: int = 32                # egocentric frame is obs_size^2 grey (paper 64x64x3)
+    view_scale: float = 1.0           # world units per pixel
+    car_row: int = 24                 # image row of the car (sees 24 units ahead, 8 behind)
+    # --- random rollouts for V and M ---
+    n_rollouts: int = 160             # random-policy episodes (paper 10,000)
+    hold_mean: float = 8.0            # random actions are held for Geometric(1/hold_mean) frames
+    # --- V: convolutional VAE ---
+    z_dim: int = 16                   # N_z (paper 32)
+    vae_c1: int = 16                  # channels of conv 1 (4x4 stride 4)
+    vae_c2: int = 32                  # channels of conv 2 (2x2 stride 2)
+    vae_steps: int = 800              # Adam steps
+    vae_batch: int = 64               # minibatch (paper 100)
+    vae_lr: float = 1e-3              # Adam learning rate (paper 1e-4)
+    kl_tolerance: float = 0.5         # KL floor per latent dim (paper 0.5)
+    # --- M: MDN-RNN ---
+    rnn_hidden: int = 32              # LSTM units (paper 256)
+    n_mix: int = 5                    # Gaussians per latent dim (paper 5)
+    seq_len: int = 50                 # truncated BPTT window, h reset to 0 (paper: 1000)
+    m_epochs: int = 12                # passes over the rollout chunks
+    m_batch: int = 96                 # chunks per Adam step (paper 100)
+    m_lr: float = 2e-3                # Adam learning rate (paper 1e-3)
+    grad_clip: float = 1.0            # global gradient-norm clip (paper 1.0)
+    # --- C: linear controller by CMA-ES ---
+    pop_size: int = 16                # CMA-ES lambda (paper 64; Hansen's default 15 / 18 here)
+    n_tracks: int = 6                 # random tracks per candidate, mean return = fitness (paper 16)
+    generations: int = 40             # CMA-ES generations for each real-env controller
+    sigma0: float = 0.5               # initial CMA-ES step size, mean starts at 0
+    dream_generations: int = 20       # CMA-ES generations inside M's dream
+    dream_tau: float = 1.15           # temperature of dream rollouts (paper VizDoom: 1.15)
+    n_eval: int = 100                 # random test tracks per row (paper 100)
+
+    def check(self) -> None:
+        """Raise ValueError on an impossible configuration (before any work)."""
+        for name in ("n_checkpoints", "n_tiles", "max_frames", "obs_size", "n_rollouts",
+                     "z_dim", "vae_c1", "vae_c2", "vae_steps", "vae_batch", "rnn_hidden",
+                     "n_mix", "seq_len", "m_epochs", "m_batch", "pop_size", "n_tracks",
+                     "generations", "dream_generations", "n_eval"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        if self.obs_size % 8:
+            raise ValueError(f"obs_size must be a multiple of 8, got {self.obs_size}")
+        if self.pop_size < 4:
+            raise ValueError(f"pop_size must be >= 4, got {self.pop_size}")
+        for name in ("sigma0", "dream_tau", "vae_lr", "m_lr", "track_width", "track_rad"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+
+
+QUICK = dict(n_rollouts=40, vae_steps=200, m_epochs=4, generations=6, dream_generations=3,
+             pop_size=12, n_tracks=4, n_eval=24)
+
+STREAMS = ("collect", "vae", "mdn", "cma_v", "cma_full", "cma_dream", "eval")
+
+
+def make_streams(seed: int) -> dict:
+    """One SeedSequence(seed) spawned into the named random streams."""
+    kids = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return {name: np.random.default_rng(k) for name, k in zip(STREAMS, kids)}
+
+
+# ----------------------------------------------------------------------------
+# Environment: random closed tracks, momentum car, egocentric frames
+# ----------------------------------------------------------------------------
+DENSE_PER_TILE = 12         # centre-line samples per tile used to rasterise the road
+ROAD, GRASS, CAR = 0.35, 0.75, 0.0   # grey levels of the frame
+
+
+def make_tracks(cfg: Config, rng, n: int) -> dict:
+    """n random closed tracks: tile centres (n, N, 2), start heading, road map.
+
+    Control points at jittered angles and random radii (as CarRacing) are joined
+    by a closed Catmull-Rom spline and resampled at equal arc length; the road
+    (a band of track_width around the centre line) is rasterised into a boolean
+    map (n, G, G). A car on the road touches the tile whose centre is nearest.
+    """
+    K, N = cfg.n_checkpoints, cfg.n_tiles
+    ang = 2 * np.pi * (np.arange(K) + rng.uniform(-0.35, 0.35, (n, K))) / K
+    rad = cfg.track_rad * rng.uniform(cfg.track_rad_min, 1.0, (n, K))
+    P = np.stack([rad * np.cos(ang), rad * np.sin(ang)], -1)            # (n, K, 2)
+    P0, P1, P2, P3 = (np.roll(P, s, axis=1) for s in (1, 0, -1, -2))
+    s = np.linspace(0, 1, 24, endpoint=False)[None, None, :, None]
+    P0, P1, P2, P3 = (q[:, :, None, :] for q in (P0, P1, P2, P3))
+    curve = 0.5 * (2 * P1 + (P2 - P0) * s + (2 * P0 - 5 * P1 + 4 * P2 - P3) * s ** 2
+                   + (3 * P1 - P0 - 3 * P2 + P3) * s ** 3).reshape(n, -1, 2)
+    closed = np.concatenate([curve, curve[:, :1]], 1)
+    seg = np.linalg.norm(np.diff(closed, axis=1), axis=-1)
+    arc = np.concatenate([np.zeros((n, 1)), np.cumsum(seg, 1)], 1)        # (n, M+1)
+    D = N * DENSE_PER_TILE
+    dense = np.empty((n, D, 2))
+    for b in range(n):                                                  # equal-arc resampling
+        t = np.linspace(0, arc[b, -1], D, endpoint=False)
+        dense[b, :, 0] = np.interp(t, arc[b], closed[b, :, 0])
+        dense[b, :, 1] = np.interp(t, arc[b], closed[b, :, 1])
+    centres = dense[:, DENSE_PER_TILE // 2::DENSE_PER_TILE]               # (n, N, 2)
+    tang = np.roll(dense, -1, axis=1) - dense
+    tang /= np.linalg.norm(tang, axis=-1, keepdims=True)
+    heading0 = np.arctan2(tang[:, 0, 1], tang[:, 0, 0])
+    # rasterise the road: cross-sections of width track_width at every dense sample
+    G = int(round(2 * cfg.playfield / cfg.map_cell))
+    normal = np.stack([-tang[..., 1], tang[..., 0]], -1)                  # (n, D, 2)
+    across = np.arange(-cfg.track_width / 2, cfg.track_width / 2 + 1e-9, cfg.map_cell / 2)
+    pts = dense[:, :, None, :] + across[None, None, :, None] * normal[:, :, None, :]
+    ij = np.clip(((pts + cfg.playfield) / cfg.map_cell).astype(np.int64), 1, G - 2)
+    road = np.zeros((n, G, G), bool)      # border cells stay grass
+    bi = np.broadcast_to(np.arange(n)[:, None, None], ij.shape[:3])
+    road[bi, ij[..., 1], ij[..., 0]] = True
+    return dict(centres=centres, heading0=heading0, road=road, dense=dense, checkpoints=P)
+
+
+class Race:
+    """A batch of B independent episodes, stepped together (vectorised).
+
+    State per episode: position (x, y), heading theta, world-frame velocity,
+    visited tiles. Episode b drives on track `track_id[b]` of `tracks`.
+    """
+
+    def __init__(self, cfg: Config, tracks: dict, track_id: np.ndarray):
+        self.cfg, self.tracks = cfg, tracks
+        self.tid = np.asarray(track_id)
+        B = len(self.tid)
+        self.pos = tracks["centres"][self.tid, 0].copy()                # (B, 2)
+        self.theta = tracks["heading0"][self.tid].copy()                # (B,)
+        self.vel = np.zeros((B, 2))
+        self.visited = np.zeros((B, cfg.n_tiles), bool)
+        self.done = np.zeros(B, bool)
+        self.ret = np.zeros(B)
+        self.frames = 0
+        # pixel offsets in the car frame: u ahead, v to the right (obs_size^2,)
+        S = cfg.obs_size
+        rows, cols = np.mgrid[0:S, 0:S]
+        self.u = ((cfg.car_row - rows) * cfg.view_scale).ravel().astype(np.float32)
+        self.v = ((cols - (S - 1) / 2) * cfg.view_scale).ravel().astype(np.float32)
+        car = (abs(rows - cfg.car_row) <= 1) & (abs(cols - (S - 1) / 2) <= 1)
+        self.car_px = car.ravel()
+
+    def on_road(self, x: np.ndarray, y: np.ndarray, tid: np.ndarray) -> np.ndarray:
+        """Is world point (x, y) on the road of track tid? (map lookup, any shape)."""
+        cfg, G = self.cfg, self.tracks["road"].shape[1]
+        ix = ((x + cfg.playfield) / cfg.map_cell).astype(np.int32)
+        iy = ((y + cfg.playfield) / cfg.map_cell).astype(np.int32)
+        np.clip(ix, 0, G - 1, out=ix)                     # the map's border is grass
+        np.clip(iy, 0, G - 1, out=iy)
+        return np.take(self.tracks["road"].reshape(-1), (tid * G + iy) * G + ix)
+
+    def nearest_tile(self) -> np.ndarray:
+        """Index of the tile centre nearest to each car (B,)."""
+        d = self.tracks["centres"][self.tid] - self.pos[:, None, :]    # (B, N, 2)
+        return np.argmin((d ** 2).sum(-1), axis=1)
+
+    def render(self) -> np.ndarray:
+        """Egocentric grey frames (B, S, S) float32: road, grass, the car."""
+        c = np.cos(self.theta)[:, None].astype(np.float32)
+        s = np.sin(self.theta)[:, None].astype(np.float32)
+        p = self.pos.astype(np.float32)
+        # world = pos + u * forward + v * right,  forward = (c, s), right = (s, -c)
+        wx = p[:, :1] + self.u * c + self.v * s
+        wy = p[:, 1:] + self.u * s - self.v * c
+        img = np.where(self.on_road(wx, wy, self.tid[:, None]), ROAD, GRASS).astype(np.float32)
+        img[:, self.car_px] = CAR
+        S = self.cfg.obs_size
+        return img.reshape(-1, S, S)
+
+    def step(self, action: np.ndarray) -> np.ndarray:
+        """Advance every running episode one frame; returns the reward (B,)."""
+        cfg = self.cfg
+        steer = np.clip(action[:, 0], -1, 1)
+        gas = np.clip(action[:, 1], 0, 1)
+        brake = np.clip(action[:, 2], 0, 1)
+        on_road = self.on_road(self.pos[:, 0], self.pos[:, 1], self.tid)
+        drag = np.where(on_road, cfg.drag_road, cfg.drag_grass)
+        grip = np.where(on_road, cfg.grip_road, cfg.grip_grass)
+        speed = np.linalg.norm(self.vel, axis=1)
+        # steering authority grows with speed up to v_turn
+        self.theta = self.theta + cfg.max_turn * steer * np.minimum(speed / cfg.v_turn, 1.0)
+        fwd = np.stack([np.cos(self.theta), np.sin(self.theta)], 1)
+        left = np.stack([-fwd[:, 1], fwd[:, 0]], 1)
+        # momentum: the world-frame velocity is split along the new heading
+        v_long = (self.vel * fwd).sum(1)
+        v_lat = (self.vel * left).sum(1)
+        v_long = v_long + cfg.accel * gas - drag * v_long
+        v_long = np.maximum(v_long - cfg.brake_decel * brake, 0.0)
+        v_lat = v_lat * (1 - grip)
+        run = ~self.done
+        self.vel = np.where(run[:, None], v_long[:, None] * fwd + v_lat[:, None] * left, 0.0)
+        self.pos = self.pos + self.vel
+        # reward: +1000/N per new tile, -0.1 per frame, -100 off the playfield
+        tile = self.nearest_tile()
+        b = np.nonzero(run & self.on_road(self.pos[:, 0], self.pos[:, 1], self.tid))[0]
+        new = np.zeros(len(run), bool)
+        new[b] = ~self.visited[b, tile[b]]
+        self.visited[b, tile[b]] = True
+        r = new * (cfg.lap_reward / cfg.n_tiles) - cfg.frame_penalty
+        off = (np.abs(self.pos) > cfg.playfield).any(1)
+        r = r - cfg.offmap_penalty * off
+        r = np.where(run, r, 0.0)
+        self.frames += 1
+        self.ret += r
+        self.done = self.done | off | self.visited.all(1) | (self.frames >= cfg.max_frames)
+        self.new_tile = new & run
+        return r
+
+
+class RandomPolicy:
+    """Random actions held for a geometric number of frames (data collection)."""
+
+    def __init__(self, cfg: Config, rng, B: int):
+        self.rng, self.p = rng, 1.0 / cfg.hold_mean
+        self.a = self.sample(B)
+
+    def sample(self, B):
+        # steer ~ U(-1, 1); gas ~ max(0, U(-0.5, 1)) so that a third of the segments
+        # coast or stand still; brake ~ U(0, 1) in a fifth of the segments
+        a = np.stack([self.rng.uniform(-1, 1, B), np.maximum(self.rng.uniform(-0.5, 1, B), 0),
+                      self.rng.uniform(0, 1, B) * (self.rng.random(B) < 0.2)], 1)
+        return a
+
+    def __call__(self):
+        change = self.rng.random(len(self.a)) < self.p
+        self.a = np.where(change[:, None], self.sample(len(self.a)), self.a)
+        return self.a
+
+
+def collect(cfg: Config, rng) -> dict:
+    """Random-policy rollouts: frames (E, T, S, S) uint8, actions, new-tile flags, mask."""
+    E, T, S = cfg.n_rollouts, cfg.max_frames, cfg.obs_size
+    tracks = make_tracks(cfg, rng, E)
+    env = Race(cfg, tracks, np.arange(E))
+    pol = RandomPolicy(cfg, rng, E)
+    frames = np.zeros((E, T, S, S), np.uint8)
+    acts = np.zeros((E, T, 3), np.float32)
+    tiles = np.zeros((E, T), np.float32)
+    mask = np.zeros((E, T), bool)
+    for t in range(T):
+        frames[:, t] = np.round(env.render() * 255).astype(np.uint8)
+        mask[:, t] = ~env.done
+        a = pol()
+        acts[:, t] = a
+        env.step(a)
+        tiles[:, t] = env.new_tile
+        if env.done.all():
+            break
+    return dict(frames=frames, actions=acts, tiles=tiles, mask=mask, returns=env.ret.copy())
+
+
+# ----------------------------------------------------------------------------
+# V: convolutional VAE (patch convolutions, hand-written backward)
+# ----------------------------------------------------------------------------
+def to_patches(x, k):
+    """(B, H, W, C) -> (B, H/k, W/k, k*k*C): the input of a k x k, stride k conv."""
+    B, H, W, C = x.shape
+    return (x.reshape(B, H // k, k, W // k, k, C).transpose(0, 1, 3, 2, 4, 5)
+            .reshape(B, H // k, W // k, k * k * C))
+
+
+def from_patches(p, k, C):
+    """Inverse of to_patches: (B, h, w, k*k*C) -> (B, h*k, w*k, C)."""
+    B, h, w, _ = p.shape
+    return (p.reshape(B, h, w, k, k, C).transpose(0, 1, 3, 2, 4, 5)
+            .reshape(B, h * k, w * k, C))
+
+
+def vae_init(cfg: Config, rng, dtype=np.float32) -> dict:
+    S, c1, c2, Z = cfg.obs_size, cfg.vae_c1, cfg.vae_c2, cfg.z_dim
+    F = (S // 8) ** 2 * c2                     # flattened conv-2 features
+
+    def w(i, o):
+        return (rng.standard_normal((i, o)) * np.sqrt(2.0 / i)).astype(dtype)
+
+    return dict(W1=w(16, c1), b1=np.zeros(c1, dtype), W2=w(4 * c1, c2), b2=np.zeros(c2, dtype),
+                Wmu=w(F, Z) * 0.1, bmu=np.zeros(Z, dtype), Wlv=w(F, Z) * 0.1, blv=np.zeros(Z, dtype),
+                Wd=w(Z, F), bd=np.zeros(F, dtype), Wd2=w(c2, 4 * c1), bd2=np.zeros(4 * c1, dtype),
+                Wd1=w(c1, 16), bd1=np.zeros(16, dtype))
+
+
+def vae_encode(p, x):
+    """x (B, S, S) -> mu, log_var (B, Z) and the cache for backward."""
+    B = x.shape[0]
+    P1 = to_patches(x[..., None], 4)                        # (B, S/4, S/4, 16)
+    h1 = np.maximum(P1 @ p["W1"] + p["b1"], 0)              # conv 4x4/4 + ReLU
+    P2 = to_patches(h1, 2)                                  # (B, S/8, S/8, 4*c1)
+    h2 = np.maximum(P2 @ p["W2"] + p["b2"], 0)              # conv 2x2/2 + ReLU
+    f = h2.reshape(B, -1)                                   # (B, F)
+    mu = f @ p["Wmu"] + p["bmu"]
+    lv = f @ p["Wlv"] + p["blv"]
+    return mu, lv, (P1, h1, P2, h2, f)
+
+
+def vae_decode(p, z, S):
+    """z (B, Z) -> reconstruction (B, S, S) in (0, 1) and the cache."""
+    B, c2 = z.shape[0], p["Wd2"].shape[0]
+    c1 = p["Wd1"].shape[0]
+    g = np.maximum(z @ p["Wd"] + p["bd"], 0)                # (B, F)
+    G = g.reshape(B, S // 8, S // 8, c2)
+    d2 = np.maximum(G @ p["Wd2"] + p["bd2"], 0)             # deconv 2x2/2 + ReLU
+    D2 = from_patches(d2, 2, c1)                            # (B, S/4, S/4, c1)
+    o = D2 @ p["Wd1"] + p["bd1"]                            # deconv 4x4/4
+    xh = 1 / (1 + np.exp(-from_patches(o, 4, 1)[..., 0]))   # (B, S, S)
+    return xh, (g, G, d2, D2)
+
+
+def vae_loss(p, x, eps, kl_floor):
+    """Loss (1) averaged over the batch, its gradients, and (recon, kl) means."""
+    B, S = x.shape[0], x.shape[1]
+    mu, lv, (P1, h1, P2, h2, f) = vae_encode(p, x)
+    std = np.exp(0.5 * lv)
+    z = mu + std * eps                                      # reparameterisation
+    xh, (g, G, d2, D2) = vae_decode(p, z, S)
+    rec = ((x - xh) ** 2).sum((1, 2))
+    kl = -0.5 * (1 + lv - mu ** 2 - np.exp(lv)).sum(1)
+    active = kl > kl_floor                                  # max(KL, floor): no grad below
+    loss = (rec + np.where(active, kl, kl_floor)).mean()
+    # ---- backward ----
+    gr = {}
+    dxh = -2 * (x - xh) / B
+    do = to_patches((dxh * xh * (1 - xh))[..., None], 4)   # (B, S/4, S/4, 16)
+    gr["Wd1"] = np.tensordot(D2, do, axes=([0, 1, 2], [0, 1, 2]))
+    gr["bd1"] = do.sum((0, 1, 2))
+    dD2 = do @ p["Wd1"].T
+    dd2 = to_patches(dD2, 2) * (d2 > 0)
+    gr["Wd2"] = np.tensordot(G, dd2, axes=([0, 1, 2], [0, 1, 2]))
+    gr["bd2"] = dd2.sum((0, 1, 2))
+    dg = (dd2 @ p["Wd2"].T).reshape(B, -1) * (g > 0)
+    gr["Wd"] = z.T @ dg
+    gr["bd"] = dg.sum(0)
+    dz = dg @ p["Wd"].T
+    w = active[:, None] / B
+    dmu = dz + w * mu
+    dlv = dz * eps * 0.5 * std + w * 0.5 * (np.exp(lv) - 1)
+    gr["Wmu"], gr["bmu"] = f.T @ dmu, dmu.sum(0)
+    gr["Wlv"], gr["blv"] = f.T @ dlv, dlv.sum(0)
+    df = dmu @ p["Wmu"].T + dlv @ p["Wlv"].T
+    dh2 = df.reshape(h2.shape) * (h2 > 0)
+    gr["W2"] = np.tensordot(P2, dh2, axes=([0, 1, 2], [0, 1, 2]))
+    gr["b2"] = dh2.sum((0, 1, 2))
+    dh1 = from_patches(dh2 @ p["W2"].T, 2, h1.shape[-1]) * (h1 > 0)
+    gr["W1"] = np.tensordot(P1, dh1, axes=([0, 1, 2], [0, 1, 2]))
+    gr["b1"] = dh1.sum((0, 1, 2))
+    return loss, gr, (rec.mean(), kl.mean())
+
+
+# ----------------------------------------------------------------------------
+# M: MDN-RNN (LSTM + mixture density head, hand-written BPTT)
+# ----------------------------------------------------------------------------
+def mdn_init(cfg: Config, rng, dtype=np.float32) -> dict:
+    I, H, Z, K = cfg.z_dim + 3, cfg.rnn_hidden, cfg.z_dim, cfg.n_mix
+    b = np.zeros(4 * H, dtype)
+    b[H:2 * H] = 1.0                                       # forget-gate bias 1
+    return dict(Wx=(rng.standard_normal((I, 4 * H)) / np.sqrt(I)).astype(dtype),
+                Wh=(rng.standard_normal((H, 4 * H)) / np.sqrt(H)).astype(dtype), b=b,
+                Wy=(rng.standard_normal((H, 3 * Z * K + 1)) * 0.1 / np.sqrt(H)).astype(dtype),
+                by=np.zeros(3 * Z * K + 1, dtype))
+
+
+def sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+def lstm_step(p, x, h, c):
+    """Equation (2): one LSTM step. x (B, I), h and c (B, H)."""
+    H = h.shape[1]
+    a = x @ p["Wx"] + h @ p["Wh"] + p["b"]                  # (B, 4H)
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 2 * H:3 * H])
+    g = np.tanh(a[:, 3 * H:])
+    c2 = f * c + i * g
+    tc = np.tanh(c2)
+    return o * tc, c2, (x, h, c, i, f, o, g, tc)
+
+
+def mdn_split(y, Z, K):
+    """Head output (B, 3ZK+1) -> log pi (B, Z, K), mu, log sigma, tile logit (B,)."""
+    B = y.shape[0]
+    lg = y[:, :Z * K].reshape(B, Z, K)
+    logpi = lg - lg.max(-1, keepdims=True)
+    logpi = logpi - np.log(np.exp(logpi).sum(-1, keepdims=True))
+    mu = y[:, Z * K:2 * Z * K].reshape(B, Z, K)
+    ls = y[:, 2 * Z * K:3 * Z * K].reshape(B, Z, K)
+    return logpi, mu, ls, y[:, -1]
+
+
+def mdn_loss(p, zs, acts, tiles, mask, K):
+    """Loss (3) over sequences: zs (B, L+1, Z), acts (B, L, 3), tiles and mask (B, L).
+
+    Returns the mean per-step loss (z NLL per dim + tile BCE), gradients, parts.
+    """
+    B, L = acts.shape[:2]
+    Z, H = zs.shape[2], p["Wh"].shape[0]
+    h = np.zeros((B, H), zs.dtype)
+    c = np.zeros((B, H), zs.dtype)
+    n = max(mask.sum(), 1)
+    caches, dys, hs = [], [], []
+    nll_z = bce = 0.0
+    for t in range(L):
+        x = np.concatenate([zs[:, t], acts[:, t]], 1)
+        h, c, cache = lstm_step(p, x, h, c)
+        y = h @ p["Wy"] + p["by"]
+        logpi, mu, ls, tl = mdn_split(y, Z, K)
+        zt = zs[:, t + 1, :, None]
+        # log N(z; mu, sigma^2) per component
+        lnN = -0.5 * ((zt - mu) * np.exp(-ls)) ** 2 - ls - 0.5 * np.log(2 * np.pi)
+        lj = logpi + lnN
+        mx = lj.max(-1, keepdims=True)
+        lse = mx[..., 0] + np.log(np.exp(lj - mx).sum(-1))  # (B, Z)
+        gam = np.exp(lj - lse[..., None])                  # responsibilities (B, Z, K)
+        m = mask[:, t].astype(zs.dtype)
+        nll_z += -(lse.sum(1) * m).sum()
+        pt = sigmoid(tl)
+        bce += -((tiles[:, t] * np.log(pt + 1e-12) + (1 - tiles[:, t]) * np.log(1 - pt + 1e-12)) * m).sum()
+        # d(loss)/d(head) with loss = (sum_t nll_z / Z + bce) / n
+        w = (m / (n * Z))[:, None, None]
+        sig2 = np.exp(-2 * ls)
+        d_lg = w * (np.exp(logpi) - gam)
+        d_mu = -w * gam * (zt - mu) * sig2
+        d_ls = -w * gam * ((zt - mu) ** 2 * sig2 - 1)
+        d_tl = (m / n) * (pt - tiles[:, t])
+        dys.append(np.concatenate([d_lg.reshape(B, -1), d_mu.reshape(B, -1),
+                                   d_ls.reshape(B, -1), d_tl[:, None]], 1))
+        caches.append(cache)
+        hs.append(h)
+    loss = (nll_z / Z + bce) / n
+    # ---- backward through time ----
+    gr = {k: np.zeros_like(v) for k, v in p.items()}
+    dh_next = np.zeros((B, H), zs.dtype)
+    dc_next = np.zeros((B, H), zs.dtype)
+    for t in reversed(range(L)):
+        x, hp, cp, i, f, o, g, tc = caches[t]
+        dy = dys[t]
+        gr["Wy"] += hs[t].T @ dy
+        gr["by"] += dy.sum(0)
+        dh = dy @ p["Wy"].T + dh_next
+        dc = dc_next + dh * o * (1 - tc ** 2)
+        da = np.concatenate([dc * g * i * (1 - i), dc * cp * f * (1 - f),
+                             dh * tc * o * (1 - o), dc * i * (1 - g ** 2)], 1)
+        gr["Wx"] += x.T @ da
+        gr["Wh"] += hp.T @ da
+        gr["b"] += da.sum(0)
+        dh_next = da @ p["Wh"].T
+        dc_next = dc * f
+    return loss, gr, (nll_z / (n * Z), bce / n)
+
+
+def mdn_sample(logpi, mu, ls, tau, rng):
+    """Sample z (B, Z) from the mixture at temperature tau."""
+    lg = logpi / tau
+    pi = np.exp(lg - lg.max(-1, keepdims=True))
+    pi /= pi.sum(-1, keepdims=True)
+    u = rng.random(pi.shape[:2] + (1,))
+    k = np.minimum((pi.cumsum(-1) < u).sum(-1), pi.shape[-1] - 1)  # (B, Z)
+    m = np.take_along_axis(mu, k[..., None], -1)[..., 0]
+    s = np.exp(np.take_along_axis(ls, k[..., None], -1)[..., 0]) * np.sqrt(tau)
+    return m + s * rng.standard_normal(m.shape)
+
+
+# ----------------------------------------------------------------------------
+# Optimisers: Adam (for V and M) and CMA-ES (for C)
+# ----------------------------------------------------------------------------
+class Adam:
+    def __init__(self, params, lr, b1=0.9, b2=0.999, eps=1e-8):
+        self.lr, self.b1, self.b2, self.eps, self.t = lr, b1, b2, eps, 0
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def step(self, params, grads, clip=None):
+        if clip is not None:
+            norm = np.sqrt(sum(float((g ** 2).sum()) for g in grads.values()))
+            if norm > clip:
+                grads = {k: g * (clip / norm) for k, g in grads.items()}
+        self.t += 1
+        for k in params:
+            self.m[k] = self.b1 * self.m[k] + (1 - self.b1) * grads[k]
+            self.v[k] = self.b2 * self.v[k] + (1 - self.b2) * grads[k] ** 2
+            mh = self.m[k] / (1 - self.b1 ** self.t)
+            vh = self.v[k] / (1 - self.b2 ** self.t)
+            params[k] -= (self.lr * mh / (np.sqrt(vh) + self.eps)).astype(params[k].dtype)
+
+
+class CMAES:
+    """Full CMA-ES (rank-one + rank-mu update, CSA) with Hansen's defaults. Minimises."""
+
+    def __init__(self, x0, sigma0, rng, popsize=None):
+        n = len(x0)
+        self.n, self.rng = n, rng
+        self.lam = popsize or 4 + int(3 * np.log(n))
+        self.mu = self.lam // 2
+        w = np.log((self.lam + 1) / 2) - np.log(np.arange(1, self.mu + 1))
+        self.w = w / w.sum()
+        self.mueff = 1 / (self.w ** 2).sum()
+        self.cc = (4 + self.mueff / n) / (n + 4 + 2 * self.mueff / n)
+        self.cs = (self.mueff + 2) / (n + self.mueff + 5)
+        self.c1 = 2 / ((n + 1.3) ** 2 + self.mueff)
+        self.cmu = min(1 - self.c1, 2 * (self.mueff - 2 + 1 / self.mueff) / ((n + 2) ** 2 + self.mueff))
+        self.ds = 1 + 2 * max(0, np.sqrt((self.mueff - 1) / (n + 1)) - 1) + self.cs
+        self.chin = np.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n ** 2))
+        self.m = np.array(x0, float)
+        self.sigma = float(sigma0)
+        self.pc, self.ps = np.zeros(n), np.zeros(n)
+        self.C, self.B, self.D = np.eye(n), np.eye(n), np.ones(n)
+        self.g = 0
+
+    def ask(self) -> np.ndarray:
+        """lambda candidates x_i = m + sigma B D N(0, I), shape (lam, n)."""
+        Y = self.rng.standard_normal((self.lam, self.n)) * self.D @ self.B.T
+        return self.m + self.sigma * Y
+
+    def tell(self, X, f) -> None:
+        n, cs, cc, c1, cmu = self.n, self.cs, self.cc, self.c1, self.cmu
+        idx = np.argsort(f, kind="stable")[:self.mu]
+        Y = (X[idx] - self.m) / self.sigma                  # (mu, n) selected steps
+        yw = self.w @ Y
+        self.m = self.m + self.sigma * yw                    # c_m = 1
+        invsqrtC_yw = self.B @ ((self.B.T @ yw) / self.D)
+        self.ps = (1 - cs) * self.ps + np.sqrt(cs * (2 - cs) * self.mueff) * invsqrtC_yw
+        self.g += 1
+        hs = (np.linalg.norm(self.ps) / np.sqrt(1 - (1 - cs) ** (2 * self.g))
+              < (1.4 + 2 / (n + 1)) * self.chin)
+        self.pc = (1 - cc) * self.pc + hs * np.sqrt(cc * (2 - cc) * self.mueff) * yw
+        rank_mu = (Y.T * self.w) @ Y
+        self.C = ((1 - c1 - cmu) * self.C
+                  + c1 * (np.outer(self.pc, self.pc) + (1 - hs) * cc * (2 - cc) * self.C)
+                  + cmu * rank_mu)
+        self.sigma *= np.exp((cs / self.ds) * (np.linalg.norm(self.ps) / self.chin - 1))
+        self.C = (self.C + self.C.T) / 2
+        ev, self.B = np.linalg.eigh(self.C)
+        self.D = np.sqrt(np.maximum(ev, 1e-20))
+
+
+# ----------------------------------------------------------------------------
+# C: linear controller, rollouts in the real environment and in M's dream
+# ----------------------------------------------------------------------------
+def act(theta, feat, n_feat):
+    """Equation (4) for a batch: theta (B, 3*(F+1)), feat (B, F) -> actions (B, 3)."""
+    W = theta[:, :3 * n_feat].reshape(-1, 3, n_feat)
+    a = np.einsum("baf,bf->ba", W, feat) + theta[:, 3 * n_feat:]
+    return np.stack([np.tanh(a[:, 0]), (np.tanh(a[:, 1]) + 1) / 2,
+                     np.clip(np.tanh(a[:, 2]), 0, 1)], 1)
+
+
+def rollout(cfg: Config, thetas, tracks, track_id, vae, mdn, record=False):
+    """Real-environment episodes of linear controllers (one theta row per episode).
+
+    mdn=None: C sees mu(z) only ("V only"); otherwise C sees [mu(z), h].
+    Returns the returns (B,) and, if record, per-frame positions, frames and z.
+    """
+    env = Race(cfg, tracks, track_id)
+    B, H = len(track_id), cfg.rnn_hidden
+    n_feat = cfg.z_dim + (H if mdn is not None else 0)
+    h = np.zeros((B, H), np.float32)
+    c = np.zeros((B, H), np.float32)
+    rec = dict(pos=[], theta=[], frames=[], z=[], h=[], actions=[])
+    for _ in range(cfg.max_frames):
+        x = env.render()
+        z = vae_encode(vae, x)[0]
+        feat = np.concatenate([z, h], 1) if mdn is not None else z
+        a = act(thetas, feat, n_feat)
+        if record:
+            for k, v in (("pos", env.pos), ("theta", env.theta), ("frames", x), ("z", z),
+                         ("h", h), ("actions", a)):
+                rec[k].append(np.array(v, copy=True))
+        if mdn is not None:
+            h, c, _ = lstm_step(mdn, np.concatenate([z, a.astype(np.float32)], 1), h, c)
+        env.step(a)
+        if env.done.all():
+            break
+    if record:
+        rec = {k: np.stack(v, 1) for k, v in rec.items()}
+        rec["visited"] = env.visited
+        return env.ret, rec
+    return env.ret
+
+
+def dream_rollout(cfg: Config, thetas, z0, mdn, rng, tau):
+    """Episodes entirely inside M: z_{t+1} ~ MDN(h_{t+1}) at temperature tau,
+    reward = 1000/N * P(new tile) - 0.1 per frame, fixed length max_frames."""
+    B, H, Z, K = len(thetas), cfg.rnn_hidden, cfg.z_dim, cfg.n_mix
+    z = z0.astype(np.float32)
+    h = np.zeros((B, H), np.float32)
+    c = np.zeros((B, H), np.float32)
+    ret = np.zeros(B)
+    for _ in range(cfg.max_frames):
+        a = act(thetas, np.concatenate([z, h], 1), Z + H)
+        h, c, _ = lstm_step(mdn, np.concatenate([z, a.astype(np.float32)], 1), h, c)
+        logpi, mu, ls, tl = mdn_split(h @ mdn["Wy"] + mdn["by"], Z, K)
+        ret += cfg.lap_reward / cfg.n_tiles * sigmoid(tl) - cfg.frame_penalty
+        z = mdn_sample(logpi, mu, ls, tau, rng).astype(np.float32)
+    return ret
+
+
+def evolve(cfg: Config, rng, n_feat, fitness_fn, gens, log, tag):
+    """CMA-ES on the controller parameters; fitness_fn(thetas, rng) -> mean returns (lam,)."""
+    es = CMAES(np.zeros(3 * (n_feat + 1)), cfg.sigma0, rng, cfg.pop_size)
+    hist = dict(best=[], mean=[], sigma=[])
+    best_theta, best_f = es.m.copy(), -np.inf
+    t0 = time.time()
+    for g in range(gens):
+        X = es.ask()
+        f = fitness_fn(X, rng)
+        es.tell(X, -f)
+        hist["best"].append(float(f.max()))
+        hist["mean"].append(float(f.mean()))
+        hist["sigma"].append(float(es.sigma))
+        if f.max() > best_f:
+            best_f = float(f.max())
+        if (g + 1) % max(1, gens // 5) == 0 or g == gens - 1:
+            el = time.time() - t0
+            log(f"  C[{tag}] gen {g + 1:3d}/{gens}  best {f.max():7.1f}  mean {f.mean():7.1f}"
+                f"  sigma {es.sigma:.3f}  {el:5.1f}s  eta {el / (g + 1) * (gens - g - 1):5.1f}s")
+    # the controller returned is CMA-ES's final mean (the distribution's centre)
+    return es.m.copy(), hist
+
+
+def real_fitness(cfg: Config, vae, mdn):
+    """Fitness of lam candidates = mean return on n_tracks fresh random tracks."""
+    def f(X, rng):
+        R = cfg.n_tracks
+        tracks = make_tracks(cfg, rng, R)
+        thetas = np.repeat(X, R, axis=0)
+        ret = rollout(cfg, thetas, tracks, np.tile(np.arange(R), len(X)), vae, mdn)
+        return ret.reshape(len(X), R).mean(1)
+    return f
+
+
+# ----------------------------------------------------------------------------
+# Training pipeline and evaluation
+# ----------------------------------------------------------------------------
+def train_vae(cfg: Config, frames, rng, log):
+    """Adam on loss (1) over minibatches of random-rollout frames."""
+    vae = vae_init(cfg, rng)
+    opt = Adam(vae, cfg.vae_lr)
+    hist = dict(loss=[], rec=[], kl=[])
+    kl_floor = cfg.kl_tolerance * cfg.z_dim
+    t0 = time.time()
+    for s in range(cfg.vae_steps):
+        x = frames[rng.integers(0, len(frames), cfg.vae_batch)].astype(np.float32) / 255
+        eps = rng.standard_normal((cfg.vae_batch, cfg.z_dim)).astype(np.float32)
+        loss, gr, (rec, kl) = vae_loss(vae, x, eps, kl_floor)
+        opt.step(vae, gr)
+        hist["loss"].append(float(loss))
+        hist["rec"].append(float(rec))
+        hist["kl"].append(float(kl))
+        if (s + 1) % max(1, cfg.vae_steps // 4) == 0:
+            log(f"  V step {s + 1:5d}/{cfg.vae_steps}  recon {rec:7.2f}  KL {kl:6.2f}"
+                f"  {time.time() - t0:5.1f}s")
+    return vae, hist
+
+
+def encode_rollouts(vae, data, rng):
+    """mu and log_var of every collected frame, shape (E, T, Z)."""
+    E, T, S = data["frames"].shape[:3]
+    x = data["frames"].reshape(E * T, S, S).astype(np.float32) / 255
+    mus, lvs = [], []
+    for i in range(0, len(x), 4096):
+        mu, lv, _ = vae_encode(vae, x[i:i + 4096])
+        mus.append(mu)
+        lvs.append(lv)
+    return np.concatenate(mus).reshape(E, T, -1), np.concatenate(lvs).reshape(E, T, -1)
+
+
+def train_mdn(cfg: Config, mu, lv, data, rng, log):
+    """Adam on loss (3) over seq_len chunks; z resampled from (mu, log_var) each epoch."""
+    mdn = mdn_init(cfg, rng)
+    opt = Adam(mdn, cfg.m_lr)
+    E, T, Z = mu.shape
+    L = cfg.seq_len
+    starts = np.arange(0, T - 1, L)
+    chunks = [(e, s) for e in range(E) for s in starts if data["mask"][e, s]]
+    hist = dict(loss=[], nll=[], bce=[])
+    t0 = time.time()
+    for ep in range(cfg.m_epochs):
+        z = (mu + np.exp(0.5 * lv) * rng.standard_normal(mu.shape)).astype(np.float32)
+        z = np.concatenate([z, z[:, -1:]], 1)               # (E, T+1, Z): pad for the target
+        order = rng.permutation(len(chunks))
+        for i in range(0, len(order), cfg.m_batch):
+            sel = [chunks[j] for j in order[i:i + cfg.m_batch]]
+            e = np.array([c[0] for c in sel])
+            s = np.array([c[1] for c in sel])
+            tt = np.minimum(s[:, None] + np.arange(L), T - 1)
+            valid = (s[:, None] + np.arange(L) < T - 1) & data["mask"][e[:, None], tt]
+            valid &= data["mask"][e[:, None], np.minimum(tt + 1, T - 1)]
+            zs = z[e[:, None], np.minimum(s[:, None] + np.arange(L + 1), T)]
+            loss, gr, (nll, bce) = mdn_loss(mdn, zs, data["actions"][e[:, None], tt],
+                                            data["tiles"][e[:, None], tt], valid, cfg.n_mix)
+            opt.step(mdn, gr, cfg.grad_clip)
+            hist["loss"].append(float(loss))
+            hist["nll"].append(float(nll))
+            hist["bce"].append(float(bce))
+        if (ep + 1) % max(1, cfg.m_epochs // 4) == 0:
+            log(f"  M epoch {ep + 1:3d}/{cfg.m_epochs}  NLL/dim {hist['nll'][-1]:6.3f}"
+                f"  tile BCE {hist['bce'][-1]:.3f}  {time.time() - t0:5.1f}s")
+    return mdn, hist
+
+
+def train(cfg: Config, log=print):
+    """The whole pipeline for one seed: collect, V, M, C (V only, V + M, dream)."""
+    rngs = make_streams(cfg.seed)
+    t0 = time.time()
+    data = collect(cfg, rngs["collect"])
+    log(f"  collected {cfg.n_rollouts} random rollouts ({int(data['mask'].sum())} frames)"
+        f"  {time.time() - t0:5.1f}s")
+    vae, hv = train_vae(cfg, data["frames"][data["mask"]], rngs["vae"], log)
+    mu, lv = encode_rollouts(vae, data, rngs["vae"])
+    mdn, hm = train_mdn(cfg, mu, lv, data, rngs["mdn"], log)
+    Z, H = cfg.z_dim, cfg.rnn_hidden
+    theta_v, hcv = evolve(cfg, rngs["cma_v"], Z, real_fitness(cfg, vae, None),
+                          cfg.generations, log, "V only")
+    theta_f, hcf = evolve(cfg, rngs["cma_full"], Z + H, real_fitness(cfg, vae, mdn),
+                          cfg.generations, log, "V+M")
+    z0 = mu[:, 0]                                           # real first frames start dreams
+
+    def dream_fitness(X, rng):
+        R = cfg.n_tracks
+        thetas = np.repeat(X, R, axis=0)
+        starts = z0[rng.integers(0, len(z0), len(thetas))]
+        return dream_rollout(cfg, thetas, starts, mdn, rng, cfg.dream_tau).reshape(len(X), R).mean(1)
+
+    theta_d, hcd = evolve(cfg, rngs["cma_dream"], Z + H, dream_fitness,
+                          cfg.dream_generations, log, "dream")
+    model = dict(vae=vae, mdn=mdn, theta_v=theta_v, theta_full=theta_f, theta_dream=theta_d)
+    history = dict(vae=hv, mdn=hm, cma_v=hcv, cma_full=hcf, cma_dream=hcd,
+                   random_returns=data["returns"].tolist())
+    return model, history
+
+
+def evaluate(model, cfg: Config, rng=None) -> dict:
+    """Every row of the ablation on the same n_eval unseen random tracks."""
+    rng = rng if rng is not None else make_streams(cfg.seed)["eval"]
+    N = cfg.n_eval
+    tracks = make_tracks(cfg, rng, N)
+    tid = np.arange(N)
+    # random policy: the data-collection policy
+    env = Race(cfg, tracks, tid)
+    pol = RandomPolicy(cfg, rng, N)
+    while not env.done.all():
+        env.step(pol())
+    rows = dict(random=env.ret.copy())
+    Z, H = cfg.z_dim, cfg.rnn_hidden
+    for name, th, m in (("v_only", model["theta_v"], None), ("full", model["theta_full"], model["mdn"]),
+                        ("dream", model["theta_dream"], model["mdn"])):
+        rows[name] = rollout(cfg, np.repeat(th[None], N, 0), tracks, tid, model["vae"], m)
+    out = {}
+    for k, r in rows.items():
+        out[f"return_{k}"] = float(r.mean())
+        out[f"return_{k}_std"] = float(r.std())
+    out["solved"] = bool(out["return_full"] >= 900)
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Run record, cache, CLI
+# ----------------------------------------------------------------------------
+PAPER = dict(
+    citation=("Ha, D. & Schmidhuber, J. (2018). Recurrent World Models Facilitate Policy "
+              "Evolution. NeurIPS 31 (arXiv:1803.10122)."),
+    year=2018,
+    metrics=dict(return_v_only=632, return_v_only_std=251, return_v_hidden=788,
+                 return_v_hidden_std=141, return_full=906, return_full_std=21, solved_threshold=900),
+    source="Table 1 (CarRacing-v0 scores over 100 random trials); solved = 900 average over 100 tracks",
+)
+EARLIER = dict(metrics=dict(return_full=103.8, return_random=4.84),
+               note="fixed single track, 16x16 patch, linear AE, deterministic LSTM, isotropic ES; "
+                    "about 14 s (numbers from the issue)")
+
+
+def cache_path(seed: int) -> str:
+    return os.path.join(HERE, ".cache", f"seed{seed}.npz")
+
+
+def save_run(model, history, cfg: Config, path: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    arrs = {f"vae_{k}": v for k, v in model["vae"].items()}
+    arrs.update({f"mdn_{k}": v for k, v in model["mdn"].items()})
+    for k in ("theta_v", "theta_full", "theta_dream"):
+        arrs[k] = model[k]
+    arrs["meta"] = np.array(json.dumps(dict(config=dataclasses.asdict(cfg), history=history)))
+    np.savez_compressed(path, **arrs)
+
+
+def load_run(path: str):
+    d = np.load(path)
+    meta = json.loads(str(d["meta"]))
+    model = dict(vae={k[4:]: d[k] for k in d.files if k.startswith("vae_")},
+                 mdn={k[4:]: d[k] for k in d.files if k.startswith("mdn_")},
+                 theta_v=d["theta_v"], theta_full=d["theta_full"], theta_dream=d["theta_dream"])
+    return model, meta["history"], Config(**meta["config"])
+
+
+def load_or_train(seed: int):
+    """The saved run of `--seed seed` (for the figures); trains and saves it once if missing."""
+    path = cache_path(seed)
+    if not os.path.exists(path):
+        cfg = Config(seed=seed)
+        model, hist = train(cfg)
+        save_run(model, hist, cfg, path)
+    return load_run(path)
+
+
+def unseen_episode(model, cfg: Config, which="full", n=1):
+    """Record one controller ("v", "full", "dream") on n fresh tracks no run has used."""
+    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 2018]))
+    tracks = make_tracks(cfg, rng, n)
+    mdn = None if which == "v" else model["mdn"]
+    ret, rec = rollout(cfg, np.repeat(model["theta_" + which][None], n, 0), tracks,
+                       np.arange(n), model["vae"], mdn, record=True)
+    return tracks, ret, rec
+
+
+def fmt(m, s):
+    return f"{m:.0f} ± {s:.0f}"
+
+
+def run_record(cfg: Config, argv, per_seed, wall) -> dict:
+    """Build the results.json dict from the per-seed evaluations."""
+    keys = ("random", "v_only", "full", "dream")
+    n = len(per_seed)
+    metrics = {}
+    if n == 1:
+        metrics.update(per_seed[0])
+    else:   # pooled over seeds x tracks: mean of means, pooled std
+        for k in keys:
+            m = np.array([r[f"return_{k}"] for r in per_seed])
+            s = np.array([r[f"return_{k}_std"] for r in per_seed])
+            metrics[f"return_{k}"] = float(m.mean())
+            metrics[f"return_{k}_std"] = float(np.sqrt((s ** 2 + (m - m.mean()) ** 2).mean()))
+            metrics[f"return_{k}_per_seed"] = [round(float(x), 2) for x in m]
+    metrics["solved_seeds"] = int(sum(r["return_full"] >= 900 for r in per_seed))
+    metrics["n_seeds"] = n
+    metrics["best_seed_return_full"] = float(max(r["return_full"] for r in per_seed))
+    full, vo = metrics["return_full"], metrics["return_v_only"]
+    gap = full - vo
+    repro = ("yes" if metrics["solved_seeds"] >= 1 and gap > 50 else
+             "partial" if gap > 50 or full >= 900 else "no")
+    P = PAPER["metrics"]
+    table = dict(columns=["controller", "ours (mean ± std over tracks)", "paper (CarRacing-v0)"],
+                 rows=[["random policy", fmt(metrics["return_random"], metrics["return_random_std"]), "-"],
+                       ["V only (C on z)", fmt(vo, metrics["return_v_only_std"]),
+                        fmt(P["return_v_only"], P["return_v_only_std"])],
+                       ["V + M (C on z, h)", fmt(full, metrics["return_full_std"]),
+                        fmt(P["return_full"], P["return_full_std"])],
+                       ["C trained in M's dream", fmt(metrics["return_dream"], metrics["return_dream_std"]), "-"],
+                       ["seeds with V + M >= 900", f"{metrics['solved_seeds']}/{n}", "solved"]])
+    return dict(
+        slug=SLUG,
+        command="python3 world-models-carracing/world_models_carracing.py " + " ".join(argv),
+        seed=cfg.seed, config=dataclasses.asdict(cfg), metrics=metrics,
+        paper=PAPER, earlier_repro=EARLIER,
+        headline=dict(metric="return_full", ours=round(full, 1), paper=P["return_full"],
+                      earlier=EARLIER["metrics"]["return_full"], reproduces=repro,
+                      rule="yes if V+M reaches 900 on >= 1 seed and beats V only by > 50; "
+                           "partial if it beats V only by > 50 or reaches 900",
+                      summary=(f"V+M {full:.0f} ± {metrics['return_full_std']:.0f} vs V only "
+                               f"{vo:.0f} ± {metrics['return_v_only_std']:.0f} over {cfg.n_eval} "
+                               f"random tracks x {n} seed(s) (paper 906 vs 632); "
+                               f"{metrics['solved_seeds']}/{n} seeds >= 900")),
+        table=table, tolerance=dict(rel=1e-6), wallclock_s=round(wall, 1),
+        env=dict(python=platform.python_version(), numpy=np.__version__,
+                 platform=platform.platform()))
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """Bad input: one line on stderr, exit status 2, before any work."""
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = Parser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, default=0, help="master seed (runs seeds N..N+K-1)")
+    ap.add_argument("--n-seeds", type=int, default=1, help="number of training seeds K")
+    ap.add_argument("--quick", action="store_true", help="tiny configuration for smoke tests")
+    ap.add_argument("--results", type=str, default=None, help="write the run record here")
+    ap.add_argument("--no-cache", action="store_true", help="do not save the run under .cache/")
+    helps = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(Config)}
+    for f in dataclasses.fields(Config):
+        if f.name == "seed":
+            continue
+        ap.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None,
+                        help=helps[f.name] or f"Config.{f.name} (default {f.default})")
+    return ap
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    over = dict(QUICK) if args.quick else {}
+    for f in dataclasses.fields(Config):
+        v = getattr(args, f.name, None)
+        if f.name != "seed" and v is not None:
+            over[f.name] = v
+    cfg = Config(seed=args.seed, **over)
+    try:
+        cfg.check()
+        if args.n_seeds < 1:
+            raise ValueError(f"n-seeds must be >= 1, got {args.n_seeds}")
+    except ValueError as e:
+        ap.error(str(e))
+    print("config:", json.dumps(dataclasses.asdict(cfg)))
+    t0 = time.time()
+    per_seed = []
+    for k in range(args.n_seeds):
+        c = dataclasses.replace(cfg, seed=cfg.seed + k)
+        print(f"seed {c.seed}:")
+        model, history = train(c)
+        res = evaluate(model, c)
+        per_seed.append(res)
+        if not args.no_cache and not args.quick:
+            save_run(model, history, c, cache_path(c.seed))
+        print(f"  seed {c.seed}: random {res['return_random']:.1f}  V only {res['return_v_only']:.1f}"
+              f"  V+M {res['return_full']:.1f}  dream {res['return_dream']:.1f}"
+              f"  ({time.time() - t0:.1f}s)")
+    rec = run_record(cfg, argv, per_seed, time.time() - t0)
+    m = rec["metrics"]
+    print(f"\nover {cfg.n_eval} random tracks x {args.n_seeds} seed(s), mean ± std:")
+    for row in rec["table"]["rows"]:
+        print(f"  {row[0]:<26s} ours {row[1]:>12s}   paper {row[2]}")
+    print(f"reproduces: {rec['headline']['reproduces']}  ({rec['wallclock_s']:.0f} s)")
+    if args.results:
+        with open(args.results, "w") as fh:
+            json.dump(rec, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -325,15 +325,20 @@ def replace_between(text, begin, end, body):
     return text[:i] + "\n" + body + text[j:]
 
 
+def _readme(root, slug):
+    p = os.path.join(root, slug, "README.md")
+    return open(p).read() if os.path.isfile(p) else ""
+
+
 def tour_text(root, slug):
-    text = open(os.path.join(root, slug, "README.md")).read()
+    text = _readme(root, slug)
     if TOUR_BEGIN not in text or TOUR_END not in text:
         return ""
     return text.split(TOUR_BEGIN, 1)[1].split(TOUR_END, 1)[0].strip()
 
 
 def title_of(root, slug):
-    first = open(os.path.join(root, slug, "README.md")).readline().strip()
+    first = (_readme(root, slug).splitlines() or [""])[0].strip()
     return first[2:].strip() if first.startswith("# ") else slug
 
 

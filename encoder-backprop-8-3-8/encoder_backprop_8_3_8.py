@@ -189,7 +189,9 @@ def n_reconstructed(o, T):
 
 def is_strict(h, o, T):
     """Strict solve per seed, (S,): every output right of 0.5 and all codes distinct."""
-    return ((o > 0.5) == (T > 0.5)).all(axis=(1, 2)) & (n_distinct(codes(h)) == T.shape[0])
+    all_right = ((o > 0.5) == (T > 0.5)).all(axis=(1, 2))
+    all_distinct = (np.diff(np.sort(codes(h), axis=1), axis=1) != 0).all(axis=1)
+    return all_right & all_distinct
 
 
 # ----------------------------------------------------------------------------
@@ -240,8 +242,9 @@ def train(cfg):
         if cfg.snapshot_every and step % cfg.snapshot_every == 0 and act.size and act[0] == 0:
             snaps.append((step, h[0].copy(), o[0].copy()))
         solved = is_strict(h, o, T)
-        first = solved & (solve_epoch[act] < 0)
-        solve_epoch[act[first]] = ep[first]
+        if solved.any():
+            first = solved & (solve_epoch[act] < 0)
+            solve_epoch[act[first]] = ep[first]
         out_of_budget = ep >= budget
         give_up = out_of_budget & ~solved
         if restarts:
@@ -327,9 +330,10 @@ def best_restart_cutoff(solve_epoch, cap):
     return best
 
 
-def stuck_analysis(ev, cfg):
+def stuck_analysis(ev, cfg, seeds):
     """Runs that end a single attempt with 7 distinct codes: which pair shares a
-    code (is the pair random?) and where the pair sits on the cube (structured?)."""
+    code (is the pair random?), whether the initial weights foretell it, and where
+    the pair sits on the cube (structured?). seeds[s] is the seed of row s of ev."""
     n, H = cfg.n_patterns, cfg.n_hidden
     idx = [s for s, p in enumerate(ev["pairs"]) if p is not None and not ev["strict"][s]]
     out = {"n_unsolved": int((~ev["strict"]).sum()),
@@ -341,10 +345,23 @@ def stuck_analysis(ev, cfg):
     all_pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     counts = np.array([sum(ev["pairs"][s] == p for s in idx) for p in all_pairs])
     expected = len(idx) / len(all_pairs)
+    out["pair_counts"] = counts.tolist()                # in the order (0,1), (0,2), ..., (6,7)
     out["pair_counts_max"] = int(counts.max())
     out["n_distinct_pairs"] = int((counts > 0).sum())
     out["pair_chi2"] = float(((counts - expected) ** 2 / expected).sum())
     out["pair_chi2_dof"] = len(all_pairs) - 1
+    # foretold? rank (1 = most similar of 28) of the pair's initial weight vectors: input i's
+    # row of W_hi (its hidden pre-activation) joined with output i's column of W_oh
+    ranks = []
+    for s in idx:
+        P0 = init_params(cfg, int(seeds[s]), cfg.first_attempt)
+        v = np.hstack([P0["W_hi"][:n], P0["W_oh"][:H].T])          # (P, 2H)
+        d = np.array([np.linalg.norm(v[i] - v[j]) for i, j in all_pairs])
+        ranks.append(1 + int(np.sum(d < d[all_pairs.index(ev["pairs"][s])])))
+    out["init_similarity_rank_mean"] = float(np.mean(ranks))
+    out["init_similarity_rank_mean_if_random"] = (len(all_pairs) + 1) / 2
+    out["init_most_similar_frac"] = float(np.mean(np.array(ranks) == 1))
+    out["init_similarity_rank_counts"] = np.bincount(ranks, minlength=len(all_pairs) + 1)[1:].tolist()
     # where: the pair member nearest the 0.5 threshold, the unit it is near 0.5 on,
     # and whether crossing that threshold would move it into the unused corner
     near_half, toward_empty, adjacent, n_mid = [], [], [], []
@@ -402,7 +419,7 @@ def sweep(cfg, log=print):
         "max_attempts": int(hist2["attempts"].max()),
         "mean_total_epochs": float(hist2["total_epochs"].mean()),
         "median_total_epochs": float(np.median(hist2["total_epochs"])),
-        "stuck": stuck_analysis(ev1, cfg),
+        "stuck": stuck_analysis(ev1, cfg, hist1["seeds"]),
     }
     timing = {"single_wall_s": round(t_single, 3), "single_cpu_s": round(c_single, 3),
               "restart_wall_s": round(t_restart, 3), "restart_cpu_s": round(c_restart, 3)}

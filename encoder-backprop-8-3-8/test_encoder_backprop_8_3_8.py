@@ -109,9 +109,10 @@ def test_stuck_analysis_finds_the_shared_pair():
     h[7, 2] = 0.45                                     # pattern 7 halfway to empty corner 7
     ev = {"h": h[None], "codes": enc.codes(h[None]), "pairs": [(6, 7)],
           "strict": np.array([False]), "reconstructed": np.array([8])}
-    st = enc.stuck_analysis(ev, cfg)
+    st = enc.stuck_analysis(ev, cfg, [0])
     assert st["n_stuck_7_codes"] == 1 and st["toward_empty_corner_frac"] == 1.0
     assert st["pair_nearest_to_half_median"] == pytest.approx(0.05)
+    assert 1 <= st["init_similarity_rank_mean"] <= 28
 
 
 # ---------------------------------------------------------------- a quick run that solves

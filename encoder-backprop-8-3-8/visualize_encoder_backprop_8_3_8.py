@@ -5,8 +5,8 @@ none, runs the headline command once (without writing a run record) to make it.
 
     python3 encoder-backprop-8-3-8/visualize_encoder_backprop_8_3_8.py
 """
+import json
 import os
-import pickle
 import sys
 
 import matplotlib
@@ -198,51 +198,79 @@ def fig_restart_cost(run, path):
     plt.close(fig)
 
 
+def load_records():
+    """{label: record}: the headline run record and, if present, the 900-seed one."""
+    out = {}
+    for label, rel in (("seeds 0-99", "results.json"), ("seeds 100-999", "runs/seeds100-999.json")):
+        p = os.path.join(HERE, rel)
+        if os.path.isfile(p):
+            with open(p) as fh:
+                out[label] = json.load(fh)
+    return out
+
+
+def stuck_stats(rec):
+    """{setting: metrics['stuck']} of one run record."""
+    m = rec["metrics"]
+    out = {m["setting"]: m["stuck"]}
+    out.update({n: v["stuck"] for n, v in m["variants"].items()})
+    return out
+
+
 def fig_stuck_pairs(run, path):
-    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.3))
+    recs = load_records()
+    label = "seeds 100-999" if "seeds 100-999" in recs else "seeds 0-99"
+    stats = stuck_stats(recs[label])
+    names = list(stats)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    # 1. which pair: counts over the 28 pairs, both settings together
     counts = np.zeros((8, 8))
-    stats = {}
-    for name in enc.SETTINGS:
-        if name not in run["runs"]:
-            continue
-        model, _ = run["runs"][name]["single"]
-        cfg = enc.Config(**run["runs"][name]["config"])
-        ev = enc.evaluate(model, cfg)
-        for s, p in enumerate(ev["pairs"]):
-            if p is not None and not ev["strict"][s]:
-                counts[p[0], p[1]] += 1
-                counts[p[1], p[0]] += 1
-        stats[name] = enc.stuck_analysis(ev, cfg)
-    im = axes[0].imshow(counts, cmap="viridis")
+    pairs = [(i, j) for i in range(8) for j in range(i + 1, 8)]
+    for st in stats.values():
+        for (i, j), c in zip(pairs, st.get("pair_counts", [0] * 28)):
+            counts[i, j] += c
+            counts[j, i] += c
+    np.fill_diagonal(counts, np.nan)                      # a pattern cannot pair with itself
+    im = axes[0].imshow(counts, cmap="viridis", vmin=0)
     axes[0].set_xticks(range(8)); axes[0].set_yticks(range(8))
     axes[0].set_xlabel("pattern"); axes[0].set_ylabel("pattern")
-    chi = ", ".join(f"{n} {st['pair_chi2']:.0f}" for n, st in stats.items())
     n_tot = sum(st["n_stuck_7_codes"] for st in stats.values())
-    axes[0].set_title(f"Which pair shares a code ({n_tot} stuck runs): no favourite pair\n"
-                      f"chi-square vs uniform: {chi} (27 dof)", fontsize=9)
+    chi = ", ".join(f"{n} {st['pair_chi2']:.1f}" for n, st in stats.items())
+    axes[0].set_title(f"Which pair shares ({n_tot} stuck runs, {label}): no favourite\n"
+                      f"chi-square vs uniform: {chi} on 27 dof", fontsize=9)
     fig.colorbar(im, ax=axes[0], label="stuck runs")
-    names = list(stats)
+    # 2. foretold by the initial weights? rank of the pair's initial similarity
+    ranks = np.arange(1, 29)
+    for n, color in zip(names, ["tab:blue", "tab:orange"]):
+        c = np.array(stats[n]["init_similarity_rank_counts"], float)
+        axes[1].step(ranks, c / c.sum(), where="mid", color=color,
+                     label=f"{n}: mean rank {stats[n]['init_similarity_rank_mean']:.1f}")
+    axes[1].axhline(1 / 28, color="k", ls=":", label="chance (mean rank 14.5)")
+    axes[1].set_xlabel("rank of the stuck pair's initial weight similarity (1 = most similar of 28)")
+    axes[1].set_ylabel("fraction of stuck runs")
+    axes[1].set_title("Partly foretold: pairs that start alike stick together more often",
+                      fontsize=9)
+    axes[1].legend(fontsize=8)
+    # 3. where on the cube
     x = np.arange(len(names))
     adj = [stats[n]["empty_corner_adjacent_frac"] for n in names]
     tow = [stats[n]["toward_empty_corner_frac"] for n in names]
-    axes[1].bar(x - 0.2, adj, 0.4, color="tab:gray", label="unused corner is a neighbour of the shared one")
-    axes[1].bar(x + 0.2, tow, 0.4, color="tab:red",
-                label="the pair member nearest 0.5 leans toward the unused corner")
-    axes[1].hlines(3 / 7, -0.45, len(names) - 0.55, color="tab:gray", ls=":",
-                   label="chance 3/7 (unused corner random)")
-    axes[1].hlines(1 / 7, -0.45, len(names) - 0.55, color="tab:red", ls=":",
-                   label="chance 1/7 (corner and unit random)")
-    axes[1].set_xticks(x)
-    axes[1].set_xticklabels([f"{n}\n({stats[n]['n_stuck_7_codes']} stuck runs)" for n in names])
-    axes[1].set_ylim(0, 1.35)
-    axes[1].set_yticks(np.linspace(0, 1, 6))
-    axes[1].set_ylabel("fraction of stuck runs")
-    axes[1].set_title("Where the pair sits: " + "; ".join(
-        f"{n} {a:.0%} next to the unused corner" for n, a in zip(names, adj))
-        + "\n(chance 43%)", fontsize=9)
-    axes[1].legend(fontsize=7, loc="upper right")
+    axes[2].bar(x - 0.2, adj, 0.4, color="tab:gray",
+                label="unused corner is a neighbour of the shared one")
+    axes[2].bar(x + 0.2, tow, 0.4, color="tab:red",
+                label="pair member nearest 0.5 leans toward the unused corner")
+    axes[2].hlines(3 / 7, -0.45, len(names) - 0.55, color="tab:gray", ls=":",
+                   label="chance 3/7")
+    axes[2].hlines(1 / 7, -0.45, len(names) - 0.55, color="tab:red", ls=":", label="chance 1/7")
+    axes[2].set_xticks(x)
+    axes[2].set_xticklabels([f"{n}\n({stats[n]['n_stuck_7_codes']} stuck runs)" for n in names])
+    axes[2].set_ylim(0, 1)
+    axes[2].set_ylabel("fraction of stuck runs")
+    axes[2].set_title("Where: the empty corner is no closer than chance;\n"
+                      "when it is adjacent, the pair leans toward it", fontsize=9)
+    axes[2].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
 
 

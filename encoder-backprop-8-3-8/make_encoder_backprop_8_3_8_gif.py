@@ -1,6 +1,6 @@
 """Animation of the 8 hidden vectors moving inside the unit cube -> encoder_backprop_8_3_8.gif.
 
-Left: seed 0's first attempt (it settles with two patterns on one side of every
+Left: the headline seed's first attempt (it settles with two patterns on one side of every
 threshold: 7 distinct codes). Right: the same seed's solving attempt after
 restarts. Loads the saved run (.cache/run.pkl); makes it once if missing.
 
@@ -43,7 +43,7 @@ def draw_cube(ax, h, title, highlight=()):
     ax.set_title(title, fontsize=10)
 
 
-def frame(snaps, i, atts):
+def frame(snaps, i, atts, seed):
     fig = plt.figure(figsize=(8.4, 4.2))
     for col, (snap_list, att) in enumerate(zip(snaps, atts)):
         step, h, _ = snap_list[i]
@@ -57,7 +57,7 @@ def frame(snaps, i, atts):
         note = f", {pair[0]} & {pair[1]} share" if nd == 7 else ""
         draw_cube(ax, h, f"attempt {att}: {nd} distinct codes{note}", highlight=pair if nd == 7 else ())
         ax.view_init(elev=20, azim=-60 + 0.15 * i)
-    fig.suptitle(f"8-3-8 encoder, seed 0, 1986 setting: hidden vectors after {step} sweeps",
+    fig.suptitle(f"8-3-8 encoder, seed {seed}, 1986 setting: hidden vectors after {step} sweeps",
                  fontsize=10)
     fig.tight_layout()
     buf = io.BytesIO()
@@ -75,7 +75,8 @@ def main():
     atts = [show[k]["config"]["first_attempt"] + 1 for k in keys]
     n = min(len(s) for s in snaps)
     idx = np.unique(np.geomspace(1, n, N_FRAMES).astype(int) - 1)
-    frames = [frame(snaps, i, atts) for i in idx]
+    seed = show["first_attempt"]["config"]["seed"]
+    frames = [frame(snaps, i, atts, seed) for i in idx]
     # one palette for the whole animation, from all frames stacked (keeps the 8 dot colours)
     w, hgt = frames[0].size
     sheet = Image.new("RGB", (w, hgt * len(frames)))

@@ -46,18 +46,23 @@ def fig_cube(run, path):
     show = run["showcase"]
     n_att = show["solving_attempt"]["config"]["first_attempt"] + 1
     steps = show["first_attempt"]["config"]["max_epochs"]
-    fig = plt.figure(figsize=(10, 4.8))
+    fig = plt.figure(figsize=(10, 5))
+    stuck = ()
     for i, (key, label) in enumerate([("first_attempt", "attempt 1"),
                                       ("solving_attempt", f"attempt {n_att} (after restarts)")]):
         h = final_hidden(show[key])
-        pair = enc.shared_pair(h)
         nd = int(enc.n_distinct(enc.codes(h[None]))[0])
+        pair = enc.shared_pair(h) if nd == 7 else ()
+        stuck = stuck or pair
         ax = fig.add_subplot(1, 2, i + 1, projection="3d")
-        extra = f"; patterns {pair[0]} and {pair[1]} share a corner" if pair else ""
-        draw_cube(ax, h, f"seed 0, {label}: {nd} distinct codes{extra}", highlight=pair)
-    fig.suptitle(f"Hidden vectors of the 8 patterns after {steps} sweeps (1986 setting): the stuck "
-                 "attempt leaves two patterns in one octant, the restarted one fills all 8\n"
-                 "(neither puts every point on a corner)", fontsize=10)
+        extra = f": {pair[0]} and {pair[1]} share an octant" if pair else ""
+        draw_cube(ax, h, f"{label}, {nd} distinct codes{extra}", highlight=pair)
+    what = (f"patterns {stuck[0]} and {stuck[1]} stay in one octant in the first attempt; "
+            if stuck else "")
+    seed = show["first_attempt"]["config"]["seed"]
+    fig.suptitle(f"Seed {seed}, 1986 setting, hidden vectors after {steps} sweeps: {what}\n"
+                 f"attempt {n_att} fills all 8 octants (neither puts every point on a corner)",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -80,7 +85,10 @@ def fig_code_table(run, path):
         nd = int(enc.n_distinct(c[None])[0])
         att = show[key]["config"]["first_attempt"] + 1
         ax.set_title(f"attempt {att}: {nd} distinct codes", fontsize=10)
-    fig.suptitle("Code table (seed 0, 1986 setting): hidden activations and their 3-bit codes",
+    h = final_hidden(show["solving_attempt"])
+    mid = int(((h > 0.1) & (h < 0.9)).sum())
+    fig.suptitle(f"Code table (seed {show['first_attempt']['config']['seed']}, 1986 setting): "
+                 f"even the solved net keeps {mid} of its 24 hidden values between 0.1 and 0.9",
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -103,7 +111,7 @@ def fig_weights(run, path):
         ax.set_xticks(range(len(xlab))); ax.set_xticklabels(xlab, rotation=45)
         ax.set_title(f"{title} (max |w| = {lim:.1f})", fontsize=10)
         fig.colorbar(im, ax=ax, shrink=0.8, label="weight")
-    fig.suptitle(f"Weights of the solved net (seed 0, attempt {show['config']['first_attempt'] + 1}, "
+    fig.suptitle(f"Weights of the solved net (seed {show['config']['seed']}, attempt {show['config']['first_attempt'] + 1}, "
                  f"{show['config']['max_epochs']} sweeps): input i reaches hidden unit j "
                  "through one weight, so its sign (bias near 0) is bit j of pattern i's code",
                  fontsize=10)

@@ -40,7 +40,7 @@ Deviations (README): eta, alpha and the initial weight range are assumed
 the modern setting's eta is the 1986 eta times 1/4 (the dropped sigmoid
 slope at 0); the restart wrapper is ours.
 
-    python3 encoder-backprop-8-3-8/encoder_backprop_8_3_8.py --seed 0
+    python3 encoder-backprop-8-3-8/encoder_backprop_8_3_8.py --seed 0 --results encoder-backprop-8-3-8/results.json
     python3 encoder-backprop-8-3-8/encoder_backprop_8_3_8.py --quick --setting modern
 """
 from __future__ import annotations

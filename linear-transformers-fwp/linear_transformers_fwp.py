@@ -1,7 +1,7 @@
 """Linear Transformers are secretly Fast Weight Programmers, in numpy.
 
 Schlag, I., Irie, K. & Schmidhuber, J. (2021). Linear Transformers Are Secretly
-Fast Weight Programmers. ICML 2021, PMLR 139:9355-9366 (arXiv:2102.11174).
+Fast Weight Programmers. ICML 2021, PMLR 139 (arXiv:2102.11174).
 The 1992 ancestor: Schmidhuber, J. (1992). Learning to control fast-weight
 memories: an alternative to dynamic recurrent networks. Neural Computation 4(1).
 
@@ -19,26 +19,26 @@ of piling another one on top. Three experiments:
        feature space (phi = ELU+1, DPFP-nu), with the attention normaliser
                   y_t = W_t phi(q_t) / (z_t . phi(q_t)),  z_t = z_{t-1} + phi(k_t)
        delta rule: explicit W scan == the same recursion with W unrolled (below).
-  2. Setting 1 (capacity, paper Sec. 6.1): L = S distinct keys (learned
+  2. Setting 1 (capacity, the paper's synthetic Setting 1): L = S distinct keys (learned
      embedding, d_key), each paired with one of S one-hot values, then a query;
      sum update rule; loss vs S for identity, ELU+1, DPFP-1/2/3 and softmax.
   3. Setting 2 (update rules): S = 20 keys, L = 2S = 40 pairs drawn *with*
      replacement, so keys recur with new values and the query must return the
      most recent one; DPFP-1 with sum normalisation; sum vs delta rule.
 
-Equations as implemented (numbered as in the paper):
-  (2)  W_t = W_{t-1} + v_t phi(k_t)^T              sum rule ("linear attention")
-  (3)  y_t = W_t phi(q_t)
-  (4)  y_t = W_t phi(q_t) / (z_t . phi(q_t)),  z_t = sum_{j<=t} phi(k_j)   (ELU+1 only)
-  (16) v_bar_t = W_{t-1} phi(k_t)                  delta rule: what is stored now
-  (17) beta_t = sigmoid(W_beta x_t)                learned write strength
-  (18) W_t = W_{t-1} + beta_t (v_t - v_bar_t) phi(k_t)^T
-  (20) phi(k) <- phi(k) / sum_i phi(k)_i           sum normalisation (keys and queries)
-  (37) DPFP-nu: r = ReLU([k; -k]), phi_{i,n}(k) = r_i r_{(i+n) mod 2 d_key},
+Equations as implemented (our numbering, used in the comments below):
+  (1)  W_t = W_{t-1} + v_t phi(k_t)^T              sum rule ("linear attention")
+  (2)  y_t = W_t phi(q_t)
+  (3)  y_t = W_t phi(q_t) / (z_t . phi(q_t)),  z_t = sum_{j<=t} phi(k_j)   (ELU+1 only)
+  (4)  v_bar_t = W_{t-1} phi(k_t)                  delta rule: what is stored now
+  (5)  beta_t = sigmoid(W_beta x_t)                learned write strength
+  (6)  W_t = W_{t-1} + beta_t (v_t - v_bar_t) phi(k_t)^T
+  (7)  phi(k) <- phi(k) / sum_i phi(k)_i           sum normalisation (keys and queries)
+  (8)  DPFP-nu: r = ReLU([k; -k]), phi_{i,n}(k) = r_i r_{(i+n) mod 2 d_key},
        n = 1..nu, so d_dot = 2 d_key nu
   ELU+1: phi(k) = elu(k) + 1 (Katharopoulos et al. 2020); softmax: y = V^T softmax(K q / sqrt(d_key)).
 Training reads the memory in the cheaper of two equal forms. Setting 1 uses the
-attention form y = sum_l (phi(k_l).phi(q)) v_l (Eq. 2-3 rearranged; checked equal
+attention form y = sum_l (phi(k_l).phi(q)) v_l (Eqs. 1-2 rearranged; checked equal
 above). Setting 2 unrolls W_t = sum_{j<=t} u_j phi(k_j)^T with
 u_t = beta_t (v_t - sum_{j<t} (phi(k_j).phi(k_t)) u_j), the same recursion (16-18)
 without ever forming W; its backward pass is written by hand and gradient-checked.
@@ -88,7 +88,7 @@ class Config:
     eq_d_key: int = field(default=8, metadata={"help": "equivalence: key/query size"})
     eq_d_value: int = field(default=6, metadata={"help": "equivalence: value size"})
     norm_eps: float = field(default=1e-6, metadata={
-        "help": "added to every normaliser's denominator (Eq. 4 and Eq. 20)"})
+        "help": "added to every normaliser's denominator (Eq. 3 and Eq. 7)"})
     # Setting 1: capacity
     cap_d_key: int = field(default=16, metadata={"help": "Setting 1 key size (paper: 64)"})
     cap_S: tuple = field(default=(8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 80, 96,
@@ -201,7 +201,7 @@ def d_dot(name, d_key):
 
 
 def sum_normalise(p, eps):
-    """Eq. 20: phi / (sum(phi) + eps) over the last axis, and the denominator.
+    """Eq. 7: phi / (sum(phi) + eps) over the last axis, and the denominator.
 
     eps guards the all-zero DPFP vector (e.g. DPFP-1 of a key with alternating
     signs); it is applied identically in every form that is compared.
@@ -225,14 +225,14 @@ def fwp_scan(Phi_k, V, Phi_q, rule="sum", beta=None):
     for t in range(T):
         k, v = Phi_k[:, t], V[:, t]
         if rule == "sum":
-            # Eq. 2: W_t = W_{t-1} + v_t phi(k_t)^T
+            # Eq. 1: W_t = W_{t-1} + v_t phi(k_t)^T
             W = W + v[:, :, None] * k[:, None, :]
         else:
-            v_bar = np.einsum("bvd,bd->bv", W, k)            # Eq. 16
-            # Eq. 18: W_t = W_{t-1} + beta_t (v_t - v_bar_t) phi(k_t)^T
+            v_bar = np.einsum("bvd,bd->bv", W, k)            # Eq. 4
+            # Eq. 6: W_t = W_{t-1} + beta_t (v_t - v_bar_t) phi(k_t)^T
             W = W + (beta[:, t, None] * (v - v_bar))[:, :, None] * k[:, None, :]
         Ws.append(W)
-        Y.append(np.einsum("bvd,bd->bv", W, Phi_q[:, t]))     # Eq. 3
+        Y.append(np.einsum("bvd,bd->bv", W, Phi_q[:, t]))     # Eq. 2
     return np.stack(Y, 1), np.stack(Ws, 1)
 
 
@@ -245,7 +245,7 @@ def causal_attention(Q, K, V, normalise=False, eps=0.0):
     T = Q.shape[1]
     A = np.einsum("btd,bsd->bts", Q, K) * np.tril(np.ones((T, T)))
     Y = np.einsum("bts,bsv->btv", A, V)
-    if normalise:                                              # Eq. 4
+    if normalise:                                              # Eq. 3
         Y = Y / (A.sum(-1, keepdims=True) + eps)
     return Y, A
 
@@ -283,7 +283,7 @@ def check_equivalences(cfg: Config, rng):
     y_causal, _ = causal_attention(Q, K, V)
     y_scan, _ = fwp_scan(K, V, Q, "sum")
     out["causal_equivalence_max_abs_diff"] = float(np.abs(y_causal - y_scan).max())
-    # feature space, with the normaliser of Eq. 4 (attention rows sum to 1)
+    # feature space, with the normaliser of Eq. 3 (attention rows sum to 1)
     per_map = {}
     for name in ("elu", "dpfp1", "dpfp2", "dpfp3"):
         pk, pq = phi_forward(K, name), phi_forward(Q, name)
@@ -312,7 +312,7 @@ def capacity_loss_and_grad(E, batch, method):
 
     E (S, d_key) is the learned key embedding. With per-symbol features
     P = phi(E) (S, D), the read is y = sum_l (phi(k_l).phi(q)) v_l, i.e. the
-    scores are rows of the Gram matrix G = P P^T (Eqs. 2-3 in attention form).
+    scores are rows of the Gram matrix G = P P^T (Eqs. 1-2 in attention form).
     """
     keys, vals, q, tgt = batch
     S, d = E.shape
@@ -327,7 +327,7 @@ def capacity_loss_and_grad(E, batch, method):
     if method == "softmax":
         a = np.exp(s - s.max(1, keepdims=True))
         a /= a.sum(1, keepdims=True)
-    elif method == "elu":                                      # Eq. 4 normaliser
+    elif method == "elu":                                      # Eq. 3 normaliser
         z = s.sum(1, keepdims=True)
         a = s / z
     else:
@@ -354,16 +354,16 @@ def capacity_loss_and_grad(E, batch, method):
 # ----------------------------------------------------------------------------- Setting 2 model
 
 def delta_unrolled(Gk, V, beta):
-    """Eqs. 16-18 step by step, with W_{t-1} = sum_{j<t} u_j phi(k_j)^T never formed.
+    """Eqs. 4-6 step by step, with W_{t-1} = sum_{j<t} u_j phi(k_j)^T never formed.
 
     Gk (B, L, L) key Gram matrix phi(k_t).phi(k_j); V (B, L, dv); beta (B, L).
     Returns the writes U (B, L, dv): W_t = W_{t-1} + u_t phi(k_t)^T.
     """
     U = np.zeros_like(V)
     for t in range(V.shape[1]):
-        # Eq. 16: v_bar_t = W_{t-1} phi(k_t) = sum_{j<t} (phi(k_j).phi(k_t)) u_j
+        # Eq. 4: v_bar_t = W_{t-1} phi(k_t) = sum_{j<t} (phi(k_j).phi(k_t)) u_j
         v_bar = (Gk[:, t, None, :t] @ U[:, :t])[:, 0]                 # (B, dv)
-        # Eq. 18: the write is u_t = beta_t (v_t - v_bar_t)
+        # Eq. 6: the write is u_t = beta_t (v_t - v_bar_t)
         U[:, t] = beta[:, t, None] * (V[:, t] - v_bar)
     return U
 
@@ -379,19 +379,19 @@ def rule_forward(params, batch, rule, cfg: Config):
     keys, vals, q, tgt = batch
     E = params["E"]
     S = E.shape[0]
-    P, z = sum_normalise(phi_forward(E, f"dpfp{cfg.nu}"), cfg.norm_eps)   # (S, D), Eqs. 37, 20
+    P, z = sum_normalise(phi_forward(E, f"dpfp{cfg.nu}"), cfg.norm_eps)   # (S, D), Eqs. 8, 7
     G = P @ P.T                                                # (S, S) phi(i).phi(j)
     gq = G[q[:, None], keys]                                   # (B, L) phi(k_j).phi(q)
     V = np.eye(S)[vals]                                        # (B, L, S) one-hot values
     if rule == "delta":
-        # Eq. 17: beta_t = sigmoid(W_beta x_t), x_t = [onehot(key_t); onehot(value_t); 1]
+        # Eq. 5: beta_t = sigmoid(W_beta x_t), x_t = [onehot(key_t); onehot(value_t); 1]
         beta = 1.0 / (1.0 + np.exp(-(params["w_key"][keys] + params["w_value"][vals]
                                      + params["b_beta"][0])))
         Gk = G[keys[:, :, None], keys[:, None, :]]             # (B, L, L) phi(k_t).phi(k_j)
-        U = delta_unrolled(Gk, V, beta)                        # Eqs. 16-18
+        U = delta_unrolled(Gk, V, beta)                        # Eqs. 4-6
     else:
-        beta, Gk, U = None, None, V                            # Eq. 2: u_t = v_t
-    y = (gq[:, None, :] @ U)[:, 0]                             # Eq. 3: y = W_L phi(q), (B, S)
+        beta, Gk, U = None, None, V                            # Eq. 1: u_t = v_t
+    y = (gq[:, None, :] @ U)[:, 0]                             # Eq. 2: y = W_L phi(q), (B, S)
     return y, dict(P=P, z=z, Gk=Gk, gq=gq, U=U, V=V, beta=beta)
 
 
@@ -432,7 +432,7 @@ def rule_loss_and_grads(params, batch, rule, cfg: Config):
     # scatter the Gram-matrix gradients back to symbol pairs, then through P
     dG = np.bincount(np.concatenate(idx), np.concatenate(w), S * S).reshape(S, S)
     dP = (dG + dG.T) @ c["P"]
-    dphi = (dP - (dP * c["P"]).sum(1, keepdims=True)) / c["z"]  # through Eq. 20
+    dphi = (dP - (dP * c["P"]).sum(1, keepdims=True)) / c["z"]  # through Eq. 7
     grads["E"] = phi_backward(dphi, E, f"dpfp{cfg.nu}")
     return loss, grads
 
@@ -586,7 +586,7 @@ def evaluate(models, cfg: Config, history=None):
 
 CITATION = ("Schlag, I., Irie, K. & Schmidhuber, J. (2021). Linear Transformers Are Secretly "
             "Fast Weight Programmers. ICML 2021, PMLR 139 (arXiv:2102.11174).")
-PAPER_KNEE = {"elu": 64, "dpfp1": 128, "dpfp2": 256, "dpfp3": 384}  # at d_key = 64
+PAPER_KNEE = {"elu": 60, "dpfp1": 128, "dpfp2": 256, "dpfp3": 384}  # at d_key = 64, as in issue #6
 
 
 def env_info():
@@ -658,16 +658,16 @@ def headline_record(cfg, metrics, command, wallclock):
                f"< {cfg.success_loss}), sum rule {fl['sum']:.2f} (paper: delta ~0, sum fails)")
     table = {"columns": ["quantity", "ours", "paper"], "rows": [
         ["linear attention vs FWP, max |diff|", f"{metrics['equivalence_max_abs_diff']:.1e}",
-         "equal (Sec. 2)"],
+         "equal (the paper's derivation)"],
         ["causal attention vs recurrent scan, every step",
-         f"{metrics['causal_equivalence_max_abs_diff']:.1e}", "equal (Sec. 2)"],
-        *[[f"{m} attention (normalised) vs FWP", f"{v:.1e}", "equal (Sec. 3)"]
+         f"{metrics['causal_equivalence_max_abs_diff']:.1e}", "equal (the paper's derivation)"],
+        *[[f"{m} attention (normalised) vs FWP", f"{v:.1e}", "equal (the paper's derivation)"]
           for m, v in metrics["feature_equivalence_max_abs_diff"].items()],
         ["delta rule: W scan vs unrolled form", f"{metrics['delta_equivalence_max_abs_diff']:.1e}",
          "—"],
-        [f"Setting 2 sum rule, final loss (median of {n})", f"{fl['sum']:.3f}", "fails (Fig. 3)"],
+        [f"Setting 2 sum rule, final loss (median of {n})", f"{fl['sum']:.3f}", "fails"],
         [f"Setting 2 delta rule, final loss (median of {n})", f"{fl['delta']:.2e}",
-         "near zero (Fig. 3)"],
+         "near zero"],
         ["Setting 2 seeds with delta loss < " + str(cfg.success_loss),
          f"{metrics['setting2_delta_solved']}/{n}", "—"],
     ]}
@@ -675,10 +675,10 @@ def headline_record(cfg, metrics, command, wallclock):
         "slug": SLUG, "command": command, "seed": cfg.seed, "config": config_dict(cfg),
         "metrics": metrics,
         "paper": {"citation": CITATION, "year": 2021,
-                  "metrics": {"equivalence": "exact (algebra of Sec. 2-3)",
+                  "metrics": {"equivalence": "exact (algebraic identity)",
                               "setting2_final_loss": {"sum": "fails (stays high)",
                                                       "delta": "near zero"}},
-                  "source": "Sec. 2-3 (equivalence), Sec. 6.1 'Setting 2' and Fig. 3"},
+                  "source": "the equivalence derivation, and synthetic Setting 2 (its learning-curve figure)"},
         "earlier_repro": {"metrics": {"equivalence_max_abs_diff": 2.2e-16},
                           "note": "equivalence to 2.2e-16 on random inputs; no Setting 1 or 2, "
                                   "no feature maps, no end-to-end delta-rule training; 0.1 s"},
@@ -708,8 +708,9 @@ def capacity_record(cfg, metrics, command, wallclock):
     rows = []
     for m in cfg.cap_methods:
         pk = PAPER_KNEE.get(m)
-        paper = ("no knee up to S=600" if m == "softmax" else
-                 "not in paper" if pk is None else f"~{pk} (d_dot {pk}); scaled: {pk * scale:.0f}")
+        paper = ("lowest loss at every S up to 600" if m == "softmax" else
+                 "not in paper" if pk is None else
+                 f"~{pk} (d_dot {d_dot(m, 64)}); scaled to ours: {pk * scale:.0f}")
         rows.append([m, "—" if dd[m] is None else dd[m], fmt_k(knees[m]), paper])
     summary = ("Setting 1 knees (d_key=%d): " % cfg.cap_d_key
                + ", ".join(f"{m} {fmt_k(knees[m])}" + ("" if dd[m] is None else f"/{dd[m]}")
@@ -720,7 +721,7 @@ def capacity_record(cfg, metrics, command, wallclock):
         "paper": {"citation": CITATION, "year": 2021,
                   "metrics": {"capacity_knee": {**PAPER_KNEE, "softmax": None},
                               "d_key": 64},
-                  "source": "Sec. 6.1 'Setting 1' and Fig. 2: linear attention (ELU+1) degrades "
+                  "source": "synthetic Setting 1 (its capacity figure): linear attention (ELU+1) degrades "
                             "beyond about 60 keys, DPFP-1/2/3 near d_dot = 128/256/384; "
                             "softmax lowest throughout"},
         "earlier_repro": None,
@@ -870,7 +871,7 @@ def main(argv=None):
         rec = headline_record(cfg, metrics, command, time.time() - t0)
         fl = metrics["setting2_final_loss"]
         print(f"Setting 2 final loss (median of {cfg.n_seeds} seeds): sum {fl['sum']:.4f}, "
-              f"delta {fl['delta']:.2e}  (paper Fig. 3: sum rule fails, delta near zero)")
+              f"delta {fl['delta']:.2e}  (paper: sum rule fails, delta near zero)")
     print(f"{rec['headline']['summary']}  -> reproduces: {rec['headline']['reproduces']}")
     print(f"wallclock {rec['wallclock_s']:.1f} s")
     if args.results:

@@ -128,6 +128,20 @@ def test_setting1_loss_is_bounded_by_capacity():
     assert loss_small < 1e-3          # below capacity the same model stores everything
 
 
+def test_measure_knee_interpolates_the_crossing():
+    assert fwp.measure_knee([8, 16, 24], [0.0, 0.0, 0.5], 0.05) == pytest.approx(16.8)
+    assert fwp.measure_knee([8, 16], [1e-4, 1e-3], 0.05) is None
+
+
+def test_quick_capacity_sweep_finds_the_identity_knee(tmp_path):
+    """identity (d_dot 16) breaks between S = 8 and 24; DPFP-1 (d_dot 32) holds both."""
+    out = tmp_path / "cap.json"
+    rec = fwp.main(["--experiment", "capacity", "--quick", "--results", str(out)])
+    knees = rec["metrics"]["capacity_knee"]
+    assert 8 < knees["identity"] < 24 and knees["dpfp1"] is None
+    assert json.loads(out.read_text())["metrics"] == json.loads(json.dumps(rec["metrics"]))
+
+
 # ------------------------------------------------------------------ determinism and quick run
 
 def test_determinism():

@@ -120,7 +120,7 @@ def fig_learning_curves(cfg, history, metrics, path):
            ylabel="squared retrieval error (train batches, mean of %d steps)" % cfg.log_every,
            title=f"Setting 2 (S={cfg.S}, L={cfg.L}, DPFP-{cfg.nu}, {cfg.n_seeds} seeds): the delta "
                  f"rule reaches {fl['delta']:.1e},\nthe sum rule stalls at {fl['sum']:.2f} "
-                 f"(paper Fig. 3: delta near zero, sum fails)")
+                 f"(paper: delta near zero, sum fails)")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=90)

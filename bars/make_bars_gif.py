@@ -1,0 +1,71 @@
+"""Animation of fantasies sharpening over training -> bars/bars.gif.
+
+Loads the headline run saved by `python3 bars/bars.py` (its parameter snapshots);
+trains it once with bars.Config() only when no saved run exists.
+
+  python3 bars/make_bars_gif.py
+"""
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bars  # noqa: E402
+
+N_FANTASY = 24          # fantasies shown per frame (4 x 6), the same random numbers every frame
+
+
+def frame(cfg, snap, hist, i, u):
+    _, _, v = bars.generate({k: x[:1] for k, x in snap.items()}, u)
+    ex = np.maximum(np.asarray(hist["examples"], float), 1)
+    kl = np.asarray(hist["kl_bits"])[:, 0]
+    fig = plt.figure(figsize=(7.2, 3.3), dpi=80)
+    for n in range(N_FANTASY):
+        r, c = divmod(n, 6)
+        ax = fig.add_axes([0.02 + c * 0.075, 0.66 - r * 0.19, 0.068, 0.17])
+        ax.imshow(v[0, n].reshape(cfg.side, cfg.side), cmap="Greys", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.text(0.02, 0.9, f"fantasies, seed {cfg.seed}", fontsize=9)
+    ax = fig.add_axes([0.56, 0.17, 0.41, 0.68])
+    ax.semilogy(ex[1:i + 1], kl[1:i + 1], color="C0", lw=2)
+    ax.axhline(0.10, color="k", ls=":", lw=1)
+    ax.text(ex[1], 0.105, "paper ~0.10", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlim(ex[1], ex[-1])
+    ax.set_ylim(min(kl.min(), 0.05) * 0.8, kl.max() * 1.2)
+    ax.set_xlabel("examples", fontsize=8)
+    ax.set_ylabel("exact KL (bits)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title(f"{hist['examples'][i]:,} examples: KL {kl[i]:.3f} bits", fontsize=9)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    buf.seek(0)
+    return Image.open(buf).convert("RGB").quantize(colors=32)
+
+
+def main():
+    cfg, model, hist = bars.saved_run()
+    K, H, V = cfg.n_top, cfg.n_hidden, cfg.side ** 2
+    u = np.random.default_rng(2024).random((1, N_FANTASY, K + H + V))
+    frames = [frame(cfg, snap, hist, i, u) for i, snap in enumerate(hist["snapshots"]) if i > 0]
+    frames += [frames[-1]] * 6                      # hold the last frame
+    path = os.path.join(HERE, "bars.gif")
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=250, loop=0,
+                   optimize=True)
+    print(f"wrote {path} ({os.path.getsize(path) / 1e6:.2f} MB, {len(frames)} frames)")
+
+
+if __name__ == "__main__":
+    main()

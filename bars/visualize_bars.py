@@ -1,0 +1,236 @@
+"""Static figures for the bars stub -> bars/viz/*.png.
+
+Loads the headline run saved by `python3 bars/bars.py` (bars/.cache/) through
+bars.saved_run(), which trains and saves it once only when no saved run exists.
+
+  python3 bars/visualize_bars.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bars  # noqa: E402
+
+VIZ = os.path.join(HERE, "viz")
+
+
+def one_seed(model, s):
+    return {k: v[s:s + 1] for k, v in model.items()}
+
+
+def show_image(ax, img, side, cmap="Greys", vmin=0, vmax=1):
+    ax.imshow(np.asarray(img).reshape(side, side), cmap=cmap, vmin=vmin, vmax=vmax)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def fig_kl_curve(cfg, hist, ev):
+    ex = np.maximum(np.asarray(hist["examples"], float), 1)
+    kl = np.asarray(hist["kl_bits"])                    # (T, S)
+    nll = np.asarray(hist["nll_bits"])
+    gap = np.asarray(hist["recog_gap_bits"])
+    H = ev["entropy_bits"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax = axes[0]
+    ax.semilogy(ex[1:], kl[1:, 1:], color="0.75", lw=0.8)
+    ax.semilogy(ex[1:], kl[1:, 0], color="C0", lw=2, label=f"KL, seed {cfg.seed}")
+    ax.semilogy(ex[1:], np.median(kl[1:], 1), color="C1", lw=1.5, ls="--",
+                label=f"KL, median of {kl.shape[1]} seeds")
+    ax.semilogy(ex[1:], gap[1:, 0], color="C2", lw=1.2, label=f"recognition gap, seed {cfg.seed}")
+    ax.axhline(0.10, color="k", ls=":", label="paper ~0.10 bits")
+    ax.axhline(0.451, color="C3", ls=":", label="earlier repro 0.451 (2M online)")
+    ax.set_xscale("log")
+    ax.set_xlabel("training examples per seed")
+    ax.set_ylabel("bits")
+    ax.set_title(f"Exact KL[p_data||p_model]: {kl[-1, 0]:.3f} bits (seed {cfg.seed}), "
+                 f"median {np.median(kl[-1]):.3f}", fontsize=10)
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    ax.plot(ex[1:], nll[1:, 1:], color="0.75", lw=0.8)
+    ax.plot(ex[1:], nll[1:, 0], color="C0", lw=2, label=f"NLL, seed {cfg.seed}")
+    ax.axhline(H, color="k", ls="--", label=f"floor H(p_data) = {H:.3f} bits")
+    ax.set_xscale("log")
+    ax.set_ylim(H - 0.2, H + 3)
+    ax.set_xlabel("training examples per seed")
+    ax.set_ylabel("bits per image")
+    ax.set_title(f"NLL {nll[-1, 0]:.3f} bits vs floor {H:.3f}: the gap is the KL", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(VIZ, "kl_curve.png"), dpi=110)
+    plt.close(fig)
+
+
+def fig_model_vs_data(cfg, model, ev):
+    images, probs = bars.bars_support(cfg)
+    pm = np.exp(bars.log_p_model(one_seed(model, 0), images)[0])
+    fig = plt.figure(figsize=(12, 4.2))
+    ax = fig.add_axes([0.06, 0.32, 0.92, 0.58])
+    x = np.arange(len(probs))
+    ax.bar(x - 0.2, probs, 0.4, label="p_data")
+    ax.bar(x + 0.2, pm, 0.4, label=f"p_model (seed {cfg.seed})")
+    ax.set_yscale("log")
+    ax.set_xlim(-0.6, len(x) - 0.4)
+    ax.set_xticks([])
+    ax.set_ylabel("probability")
+    ax.set_title(f"p_model puts {pm.sum():.3f} of its mass on the 30 data images; "
+                 f"KL = {ev['kl_bits'][0]:.3f} bits", fontsize=10)
+    ax.legend(fontsize=8)
+    for i, img in enumerate(images):
+        a = fig.add_axes([0.06 + 0.92 * (i + 0.1) / len(x), 0.06, 0.92 * 0.8 / len(x), 0.2])
+        show_image(a, img, cfg.side)
+    fig.savefig(os.path.join(VIZ, "model_vs_data.png"), dpi=100)
+    plt.close(fig)
+
+
+def fig_fantasies(cfg, model):
+    n = 48
+    rng = np.random.default_rng(12345)
+    K, H, V = cfg.n_top, cfg.n_hidden, cfg.side ** 2
+    _, _, v = bars.generate(one_seed(model, 0), rng.random((1, n, K + H + V)))
+    data = bars.sample_bars(rng, n, cfg)
+    fig, axes = plt.subplots(6, 17, figsize=(11, 4.2))
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i in range(n):
+        r, c = divmod(i, 8)
+        show_image(axes[r, c], data[i], cfg.side)
+        show_image(axes[r, 9 + c], v[0, i], cfg.side)
+        axes[r, c].axis("on")
+        axes[r, 9 + c].axis("on")
+    axes[0, 3].set_title("data samples", fontsize=10, loc="left")
+    axes[0, 12].set_title(f"fantasies of the trained net (seed {cfg.seed})", fontsize=10,
+                          loc="left")
+    images, _ = bars.bars_support(cfg)
+    mass = np.exp(bars.log_p_model(one_seed(model, 0), images)[0]).sum()
+    fig.suptitle(f"The trained net puts {mass:.2f} of its probability on the 30 data images; "
+                 f"the rest are off-support fantasies", fontsize=11)
+    fig.savefig(os.path.join(VIZ, "fantasies.png"), dpi=100)
+    plt.close(fig)
+
+
+def fig_receptive_fields(cfg, model):
+    m = one_seed(model, 0)
+    G, R = m["G_hv"][0], m["R_vh"][0]                    # (H, V), (V, H)
+    gz = m["G_zh"][0, 0]
+    H = cfg.n_hidden
+    fig, axes = plt.subplots(2, H, figsize=(1.45 * H, 3.6))
+    for j in range(H):
+        lim = np.abs(G[j]).max()
+        show_image(axes[0, j], G[j], cfg.side, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        axes[0, j].set_title(f"h{j}: G_zh {gz[j]:+.1f}", fontsize=8)
+        lim = np.abs(R[:, j]).max()
+        show_image(axes[1, j], R[:, j], cfg.side, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    axes[0, 0].set_ylabel("generative\nG_hv", fontsize=8)
+    axes[1, 0].set_ylabel("recognition\nR_vh", fontsize=8)
+    st = bars.unit_structure(m, cfg)
+    fig.suptitle(f"Seed {cfg.seed}: {st['bar_units'][0]} of {H} hidden units draw a single bar, "
+                 f"{st['cross_units'][0]} draw a cross (vertical + horizontal bar); red +, blue -",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(VIZ, "receptive_fields.png"), dpi=110)
+    plt.close(fig)
+
+
+def fig_recognition_codes(cfg, model):
+    images, probs = bars.bars_support(cfg)
+    c = bars.code_marginals(one_seed(model, 0), images)
+    q = np.concatenate([c["q_h"][0], c["q_z"][0]], 1)    # (M, H+K)
+    p = np.concatenate([c["p_h"][0], c["p_z"][0]], 1)
+    M = len(images)
+    fig = plt.figure(figsize=(12, 4.6))
+    for row, (mat, name) in enumerate(((q, "recognition q(unit on | v)"),
+                                       (p, "exact posterior p(unit on | v)"))):
+        ax = fig.add_axes([0.08, 0.58 - 0.38 * row, 0.9, 0.3])
+        ax.imshow(mat.T, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+        ax.set_yticks(range(q.shape[1]))
+        ax.set_yticklabels([f"h{j}" for j in range(cfg.n_hidden)] + ["z"], fontsize=6)
+        ax.set_xticks([])
+        ax.set_ylabel(name, fontsize=7)
+    for i, img in enumerate(images):
+        a = fig.add_axes([0.08 + 0.9 * (i + 0.15) / M, 0.03, 0.9 * 0.7 / M, 0.13])
+        show_image(a, img, cfg.side)
+    diff = np.abs(q - p).max(1)
+    worst = int(np.argmax(diff))
+    fig.suptitle(f"Codes of the 30 data images (seed {cfg.seed}): recognition q matches the exact "
+                 f"posterior to {np.median(diff):.3f} (median max|q - p|); worst image #{worst + 1} "
+                 f"({diff[worst]:.2f})", fontsize=10)
+    fig.savefig(os.path.join(VIZ, "recognition_codes.png"), dpi=100)
+    plt.close(fig)
+
+
+def hinton(ax, W, title):
+    W = np.asarray(W)
+    lim = np.abs(W).max()
+    ax.set_facecolor("0.5")
+    for (i, j), w in np.ndenumerate(W):
+        s = np.sqrt(abs(w) / lim) * 0.9
+        ax.add_patch(plt.Rectangle((j - s / 2, i - s / 2), s, s,
+                                   color="white" if w > 0 else "black"))
+    ax.set_xlim(-0.7, W.shape[1] - 0.3)
+    ax.set_ylim(W.shape[0] - 0.3, -0.7)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"{title} (max |w| = {lim:.1f})", fontsize=9)
+
+
+def fig_hinton(cfg, model):
+    m = {k: v[0] for k, v in one_seed(model, 0).items()}
+    fig, axes = plt.subplots(2, 2, figsize=(11, 5.4),
+                             gridspec_kw={"width_ratios": [16, 2.2], "height_ratios": [8, 8]})
+    hinton(axes[0, 0], np.concatenate([m["G_hv"], m["b_v"]], 0), "generative G_hv (rows h0-h7) + b_v (last row)")
+    hinton(axes[0, 1], np.concatenate([m["G_zh"], m["b_h"]], 0).T, "G_zh | b_h")
+    hinton(axes[1, 0], np.concatenate([m["R_vh"], m["c_h"]], 0).T, "recognition R_vh^T (rows h0-h7) + c_h (last col)")
+    hinton(axes[1, 1], np.concatenate([m["R_hz"], m["c_z"]], 0), "R_hz + c_z")
+    fig.suptitle(f"Hinton diagrams of seed {cfg.seed} (white +, black -, area ~ |w|): "
+                 f"generative weights reach |w| = {np.abs(m['G_hv']).max():.0f}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(os.path.join(VIZ, "hinton.png"), dpi=100)
+    plt.close(fig)
+
+
+def fig_seeds(cfg, ev):
+    kl = np.asarray(ev["kl_bits"])
+    gap = np.asarray(ev["recog_gap_bits"])
+    seeds = np.arange(cfg.seed, cfg.seed + len(kl))
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.bar(seeds - 0.2, kl, 0.4, label="KL[p_data||p_model] (generative gap)")
+    ax.bar(seeds + 0.2, gap, 0.4, label="E_data KL[q||posterior] (recognition gap)")
+    ax.axhline(0.10, color="k", ls=":", label="paper ~0.10 / headline target")
+    ax.axhline(0.15, color="C3", ls=":", label="median target 0.15")
+    ax.set_xticks(seeds)
+    ax.set_xlabel("seed")
+    ax.set_ylabel("bits")
+    ax.set_title(f"{np.sum(kl <= 0.15)}/{len(kl)} seeds reach KL <= 0.15 bits; median "
+                 f"{np.median(kl):.3f}", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(VIZ, "seeds.png"), dpi=110)
+    plt.close(fig)
+
+
+def main():
+    os.makedirs(VIZ, exist_ok=True)
+    cfg, model, hist = bars.saved_run()
+    ev = bars.evaluate(model, cfg)
+    fig_kl_curve(cfg, hist, ev)
+    fig_model_vs_data(cfg, model, ev)
+    fig_fantasies(cfg, model)
+    fig_receptive_fields(cfg, model)
+    fig_recognition_codes(cfg, model)
+    fig_hinton(cfg, model)
+    fig_seeds(cfg, ev)
+    print("wrote", sorted(os.listdir(VIZ)))
+
+
+if __name__ == "__main__":
+    main()

@@ -420,6 +420,19 @@ ABLATION = [  # (row name, what changes relative to the headline Config, which a
 ]
 
 
+STABILITY_PROBE = [  # readings tried in search of the paper's stable solution (3000 cycles each)
+    ("headline", {}, "-"),
+    ("eta_1.1lam", {"eta_over_lam": 1.1}, "eta = 1.1 lam: paid connections grow slowly"),
+    ("eta_1.25lam", {"eta_over_lam": 1.25}, "eta = 1.25 lam"),
+    ("eta_0.9lam", {"eta_over_lam": 0.9}, "eta = 0.9 lam"),
+    ("end_eta_4lam", {"reward": "end", "eta_over_lam": 4.0},
+     "Ext at the last tick only, eta = 4 lam (balances 4 payments)"),
+    ("init_0.5_1.5", {"w_init_low": 0.5, "w_init_high": 1.5}, "initial weights U(0.5, 1.5)"),
+    ("lam_5x", {"lam_scale": 5.0}, "lam = eta five times larger"),
+    ("ext_fixed", {"ext": "fixed"}, "Ext: fixed eta per tick split by contribution"),
+]
+
+
 def with_overrides(cfg, over):
     """Config with ablation overrides; eta follows lam unless eta_over_lam is given."""
     over = dict(over)
@@ -479,9 +492,21 @@ def ablation_record(cfg, t0, timing):
         rows[name] = m
         progress(f"{name:16s} {m['n_solved']:2d}/{cfg.n_seeds} solved, mean "
                  f"{m['mean_presentations']}", t0)
+    probe = {}
+    for name, over, what in STABILITY_PROBE:
+        c = dataclasses.replace(with_overrides(cfg, over), run_to_cap=True,
+                                max_presentations=STABILITY_CYCLES)
+        m = sweep(c, timing, "stability_" + name)
+        probe[name] = {k: m[k] for k in ("n_seeds", "n_all4", "mean_presentations_all4", "n_stable",
+                                         "mean_presentations_stable", "mean_accuracy_first",
+                                         "mean_accuracy_last_third")}
+        probe[name]["changes"] = what
+        progress(f"stability {name:14s} all four {m['n_all4']:2d}/{cfg.n_seeds}, stable "
+                 f"{m['n_stable']:2d}/{cfg.n_seeds}", t0)
     return {"solve_rate": rows["headline"]["solve_rate"], "n_seeds": cfg.n_seeds,
             "n_solved": rows["headline"]["n_solved"],
-            "mean_presentations": rows["headline"]["mean_presentations"], "ablation": rows}
+            "mean_presentations": rows["headline"]["mean_presentations"], "ablation": rows,
+            "stability_probe": probe}
 
 
 def fmt_n(v):
@@ -494,6 +519,11 @@ def build_record(cfg, metrics, args, ablation, wallclock, timing):
         ab = metrics["ablation"]
         rows = [[k, v["changes"], f"{v['n_solved']}/{v['n_seeds']}", fmt_n(v["mean_presentations"]),
                  fmt_n(v["median_presentations"])] for k, v in ab.items()]
+        for k, v in metrics["stability_probe"].items():
+            rows.append([f"stability probe: {k}", v["changes"],
+                         f"all four at once {v['n_all4']}/{v['n_seeds']}, stable "
+                         f"{v['n_stable']}/{v['n_seeds']} (in {STABILITY_CYCLES})",
+                         f"accuracy {v['mean_accuracy_last_third']:.2f}", "-"])
         table = {"columns": ["reading", "what changes", "solved", "mean presentations",
                              "median"], "rows": rows}
     else:

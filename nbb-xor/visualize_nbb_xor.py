@@ -93,9 +93,9 @@ def fig_weights(model, hist, seed_idx=0):
         axes[1, col].set_yticks(range(3), [f"h{k}" for k in range(3)])
         axes[1, col].set_xticks(range(2), ["o0", "o1"])
         axes[1, col].set_xlabel("output (o0: XOR = 0, o1: XOR = 1)", fontsize=8)
-    fig.suptitle("Seed 0 weights (square area ~ weight, each column scaled to its largest): "
-                 "substance shrinks and the two output weights of a hidden unit equalise",
-                 fontsize=10)
+    fig.suptitle("Seed 0 weights (square area ~ weight, each snapshot scaled to its largest): "
+                 "h0's and h1's two output weights become equal,\nso which output they drive "
+                 "flips with small changes", fontsize=10)
     fig.tight_layout()
     fig.savefig(os.path.join(VIZ, "weights_hinton.png"), dpi=90)
     plt.close(fig)

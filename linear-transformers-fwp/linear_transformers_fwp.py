@@ -96,6 +96,8 @@ class Config:
                          metadata={"help": "Setting 1 numbers of keys S = L (paper: 20..600)"})
     cap_methods: tuple = field(default=CAPACITY_METHODS, metadata={"help": "Setting 1 methods"})
     cap_steps: int = field(default=2000, metadata={"help": "Setting 1 Adam steps per run (paper: to convergence)"})
+    cap_seeds: int = field(default=1, metadata={
+        "help": "Setting 1 seeds per (method, S), from --seed on; curves are their median"})
     cap_batch: int = field(default=32, metadata={"help": "Setting 1 episodes per step"})
     cap_lr: float = field(default=1e-2, metadata={"help": "Setting 1 Adam learning rate"})
     cap_eval_episodes: int = field(default=512, metadata={"help": "Setting 1 evaluation episodes"})
@@ -493,22 +495,36 @@ def measure_knee(S_values, losses, thr):
 
 
 def capacity_sweep(cfg: Config, log=print):
-    """Setting 1 over every method and S. Returns metrics."""
-    t0, n_runs, done = time.time(), len(cfg.cap_methods) * len(cfg.cap_S), 0
-    curves, knees = {}, {}
+    """Setting 1 over every method, S and seed. Returns metrics.
+
+    With several seeds, capacity_loss is the median over seeds at each S and
+    capacity_knee the knee of that median curve; the per-seed curves and
+    knees are kept beside them.
+    """
+    seeds = range(cfg.seed, cfg.seed + cfg.cap_seeds)
+    t0, done = time.time(), 0
+    n_runs = len(cfg.cap_methods) * len(cfg.cap_S) * cfg.cap_seeds
+    per_seed = {m: [[] for _ in seeds] for m in cfg.cap_methods}
     for m in cfg.cap_methods:
-        curves[m] = []
-        for S in cfg.cap_S:
-            loss, _ = train_capacity(cfg, m, S, cfg.seed)
-            curves[m].append(loss)
-            done += 1
-            el = time.time() - t0
-            log(f"capacity {m:>8s} S={S:4d} loss={loss:.3e}  [{done}/{n_runs}, "
-                f"{el:.0f}s elapsed, ~{el / done * (n_runs - done):.0f}s left]")
-        knees[m] = measure_knee(cfg.cap_S, curves[m], cfg.knee_loss)
-    return {"capacity_knee": knees,
-            "d_dot": {m: d_dot(m, cfg.cap_d_key) for m in cfg.cap_methods},
-            "capacity_loss": curves, "S": list(cfg.cap_S)}
+        for i, seed in enumerate(seeds):
+            for S in cfg.cap_S:
+                loss, _ = train_capacity(cfg, m, S, seed)
+                per_seed[m][i].append(loss)
+                done += 1
+                el = time.time() - t0
+                log(f"capacity {m:>8s} seed {seed} S={S:4d} loss={loss:.3e}  [{done}/{n_runs}, "
+                    f"{el:.0f}s elapsed, ~{el / done * (n_runs - done):.0f}s left]")
+    curves = {m: [float(x) for x in np.median(per_seed[m], axis=0)] for m in cfg.cap_methods}
+    out = {"capacity_knee": {m: measure_knee(cfg.cap_S, curves[m], cfg.knee_loss)
+                             for m in cfg.cap_methods},
+           "d_dot": {m: d_dot(m, cfg.cap_d_key) for m in cfg.cap_methods},
+           "capacity_loss": curves, "S": list(cfg.cap_S), "n_seeds": cfg.cap_seeds}
+    if cfg.cap_seeds > 1:
+        out["capacity_knee_per_seed"] = {
+            m: [measure_knee(cfg.cap_S, c, cfg.knee_loss) for c in per_seed[m]]
+            for m in cfg.cap_methods}
+        out["capacity_loss_per_seed"] = per_seed
+    return out
 
 
 def train_rule(cfg: Config, rule, seed, log=None):
@@ -711,8 +727,16 @@ def capacity_record(cfg, metrics, command, wallclock):
         paper = ("lowest loss at every S up to 600" if m == "softmax" else
                  "not in paper" if pk is None else
                  f"~{pk} (d_dot {d_dot(m, 64)}); scaled to ours: {pk * scale:.0f}")
-        rows.append([m, "—" if dd[m] is None else dd[m], fmt_k(knees[m]), paper])
-    summary = ("Setting 1 knees (d_key=%d): " % cfg.cap_d_key
+        row = [m, "—" if dd[m] is None else dd[m], fmt_k(knees[m]), paper]
+        if "capacity_knee_per_seed" in metrics:
+            row.insert(3, ", ".join("none" if k is None else f"{k:.1f}"
+                                    for k in metrics["capacity_knee_per_seed"][m]))
+        rows.append(row)
+    columns = ["method", "d_dot (ours)", "knee S (ours)", "paper (d_key 64)"]
+    if "capacity_knee_per_seed" in metrics:
+        columns.insert(3, "knee per seed")
+    seeds = "" if cfg.cap_seeds == 1 else f", median of {cfg.cap_seeds} seeds"
+    summary = (f"Setting 1 knees (d_key={cfg.cap_d_key}{seeds}): "
                + ", ".join(f"{m} {fmt_k(knees[m])}" + ("" if dd[m] is None else f"/{dd[m]}")
                            for m in cfg.cap_methods) + " (measured/d_dot)")
     return {
@@ -731,8 +755,7 @@ def capacity_record(cfg, metrics, command, wallclock):
             "rule": "yes if each linearised method's knee (loss crosses %g) lies within 35%% of "
                     "its d_dot and softmax shows no knee in the sweep" % cfg.knee_loss,
             "summary": summary},
-        "table": {"columns": ["method", "d_dot (ours)", "knee S (ours)", "paper (d_key 64)"],
-                  "rows": rows},
+        "table": {"columns": columns, "rows": rows},
         "tolerance": {"rel": 1e-9}, "wallclock_s": round(wallclock, 2), "env": env_info()}
 
 
@@ -768,7 +791,7 @@ def build_parser():
 
 def validate(p, args):
     """Reject bad values before any work (exit status 2 via argparse)."""
-    pos = ["n_seeds", "eq_T", "eq_batch", "eq_d_in", "eq_d_key", "eq_d_value", "cap_d_key",
+    pos = ["n_seeds", "cap_seeds", "eq_T", "eq_batch", "eq_d_in", "eq_d_key", "eq_d_value", "cap_d_key",
            "cap_steps", "cap_batch", "cap_eval_episodes", "S", "L", "d_key", "nu", "steps",
            "batch_size", "eval_episodes", "log_every"]
     for k in pos:

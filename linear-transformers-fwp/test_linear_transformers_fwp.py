@@ -140,6 +140,12 @@ def test_quick_capacity_sweep_finds_the_identity_knee(tmp_path):
     knees = rec["metrics"]["capacity_knee"]
     assert 8 < knees["identity"] < 24 and knees["dpfp1"] is None
     assert json.loads(out.read_text())["metrics"] == json.loads(json.dumps(rec["metrics"]))
+    # several seeds: the reported curve is the per-S median of the per-seed curves
+    rec2 = fwp.main(["--experiment", "capacity", "--quick", "--cap-seeds", "3"])
+    per_seed = np.array(rec2["metrics"]["capacity_loss_per_seed"]["identity"])
+    assert per_seed.shape == (3, 2)
+    assert np.allclose(rec2["metrics"]["capacity_loss"]["identity"], np.median(per_seed, 0))
+    assert per_seed[0].tolist() == rec["metrics"]["capacity_loss"]["identity"]  # seed 0 reused
 
 
 # ------------------------------------------------------------------ determinism and quick run

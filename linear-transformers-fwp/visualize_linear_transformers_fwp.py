@@ -63,9 +63,13 @@ def fig_equivalence(cfg, path):
 
 
 def fig_capacity(path):
-    rec_path = os.path.join(HERE, "runs", "capacity.json")
-    if not os.path.isfile(rec_path):
-        print("no runs/capacity.json yet: skipping the capacity figure (run the capacity "
+    """Loss vs S per method from the multi-seed capacity record (else the 1-seed one)."""
+    for name in ("capacity-3seeds", "capacity"):
+        rec_path = os.path.join(HERE, "runs", name + ".json")
+        if os.path.isfile(rec_path):
+            break
+    else:
+        print("no runs/capacity*.json yet: skipping the capacity figure (run the capacity "
               "command in the README first)")
         return
     with open(rec_path) as fh:
@@ -73,9 +77,12 @@ def fig_capacity(path):
     met, cfg = rec["metrics"], rec["config"]
     S = np.array(met["S"])
     floor = 1e-7
-    fig, ax = plt.subplots(figsize=(9.5, 5.2))
+    fig, ax = plt.subplots(figsize=(9.5, 5.6))
     for m, losses in met["capacity_loss"].items():
         ax.plot(S, np.maximum(losses, floor), "o-", ms=3.5, color=COLORS[m], label=LABELS[m])
+        if "capacity_loss_per_seed" in met:                    # band: min..max over seeds
+            runs = np.maximum(np.array(met["capacity_loss_per_seed"][m]), floor)
+            ax.fill_between(S, runs.min(0), runs.max(0), color=COLORS[m], alpha=0.2, lw=0)
         dd, kn = met["d_dot"][m], met["capacity_knee"][m]
         if dd is not None:
             ax.axvline(dd, color=COLORS[m], ls=":", lw=1.2)
@@ -90,10 +97,12 @@ def fig_capacity(path):
            ylim=(floor / 2, 3))
     kn = met["capacity_knee"]
     fmt = lambda k: "none" if k is None else f"{k:.0f}"
-    ax.set_title("Setting 1 (d_key = %d): each linear memory breaks where S passes its d_dot "
-                 "(dotted: the paper's capacity)\nmeasured knee (triangle) / d_dot: %s; "
+    n = met.get("n_seeds", 1)
+    ax.set_title("Setting 1 (d_key = %d%s):\neach linear memory breaks where S passes its "
+                 "d_dot (dotted: the paper's capacity)\nknee (triangle) / d_dot: %s; "
                  "softmax: %s up to S = %d"
-                 % (cfg["cap_d_key"], ", ".join(f"{m} {fmt(kn[m])}/{met['d_dot'][m]}"
+                 % (cfg["cap_d_key"], "" if n == 1 else f", median and range of {n} seeds",
+                    ", ".join(f"{m} {fmt(kn[m])}/{met['d_dot'][m]}"
                                                  for m in kn if m != "softmax"),
                     "no knee" if kn.get("softmax") is None else fmt(kn["softmax"]), S[-1]),
                  fontsize=10)

@@ -130,7 +130,7 @@ def test_quick_run_solves_the_latch(tmp_path):
     # untrained controllers score <= 0.9 test accuracy and solve nothing
     assert m["n_solved_parallel"] >= 3 and m["test_accuracy_parallel"] > 0.99
     assert m["test_accuracy_sequential"] > 0.95
-    assert m["grad_check_rel_error"]["C_W_C"] < 1e-8
+    assert rec["grad_check_rel_error"]["C_W_C"] < 1e-8
     for key in ("slug", "command", "seed", "config", "metrics", "paper", "headline",
                 "table", "tolerance", "wallclock_s", "env"):
         assert key in rec

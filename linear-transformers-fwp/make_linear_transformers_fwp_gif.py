@@ -87,7 +87,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0, help="which saved headline run to animate")
     args = ap.parse_args()
     cfg, models, _, _ = fwp.load_or_train_run(args.seed)
-    imgs = [im.quantize(colors=64, method=Image.Quantize.MEDIANCUT) for im in frames(cfg, models)]
+    median_cut = getattr(Image, "Quantize", Image).MEDIANCUT     # Pillow < 9.1 has no enum
+    imgs = [im.quantize(colors=64, method=median_cut) for im in frames(cfg, models)]
     durations = [450] * (len(imgs) - 1) + [3000]
     imgs[0].save(OUT, save_all=True, append_images=imgs[1:], duration=durations, loop=0,
                  optimize=True)

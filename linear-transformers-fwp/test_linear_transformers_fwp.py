@@ -62,6 +62,16 @@ def test_dpfp_dimension_and_nonnegativity(nu):
     assert np.allclose(p[:, :10], r * np.roll(r, -1, axis=1))
 
 
+def test_favor_features_estimate_the_softmax_kernel():
+    """E[phi(q).phi(k)] = exp(q.k / sqrt(d)); with many features the estimate is close."""
+    rng = np.random.default_rng(7)
+    q, k = rng.normal(0, 0.5, (2, 4))
+    omega = fwp.favor_features(rng, 20000, 4)
+    est = fwp.favor_forward(q, omega) @ fwp.favor_forward(k, omega)
+    assert est == pytest.approx(np.exp(q @ k / 2.0), rel=0.03)
+    assert (fwp.favor_forward(q, omega[:8]) > 0).all()
+
+
 def test_elu_plus_one_is_positive():
     x = np.linspace(-30, 5, 50)
     assert (fwp.phi_forward(x, "elu") > 0).all()
@@ -83,11 +93,12 @@ def test_setting1_gradient(method, numgrad, rel_error):
     rng = np.random.default_rng(4)
     E = rng.normal(0, 1.0, (6, 5))
     batch = fwp.make_batch(rng, 6, 6, 5, replace=False)
-    _, dE = fwp.capacity_loss_and_grad(E, batch, method)
+    omega = fwp.favor_features(rng, 8, 5)
+    _, dE = fwp.capacity_loss_and_grad(E, batch, method, omega)
     # eps 1e-4: the loss is O(1) and some entries are O(1e-6), so 1e-6 drowns them in
     # round-off; no entry of E lies within 1e-4 of a ReLU kink (checked below)
     assert np.abs(E).min() > 1e-3
-    num = numgrad(lambda: fwp.capacity_loss_and_grad(E, batch, method)[0], E, 1e-4)
+    num = numgrad(lambda: fwp.capacity_loss_and_grad(E, batch, method, omega)[0], E, 1e-4)
     assert rel_error(dE, num) < 1e-5
 
 
@@ -167,6 +178,8 @@ def test_quick_run_delta_beats_sum(tmp_path, run_stub):
     fl = rec["metrics"]["setting2_final_loss"]
     # an untrained memory (y = 0) scores 1.0; the sum rule cannot go much below 0.6
     assert fl["delta"] < 0.05 and fl["sum"] > 0.3
+    cached = fwp.load_run(0)               # a smoke run never replaces the figures' run
+    assert cached is None or not cached[0].quick
     assert rec["metrics"]["equivalence_max_abs_diff"] < 1e-12
     for k in ("slug", "command", "config", "metrics", "paper", "headline", "env", "tolerance"):
         assert k in rec
@@ -175,7 +188,7 @@ def test_quick_run_delta_beats_sum(tmp_path, run_stub):
 # ------------------------------------------------------------------ CLI
 
 @pytest.mark.parametrize("args", [["--seed", "x"], ["--steps", "-5"], ["--experiment", "bogus"],
-                                  ["--cap-methods", "favor"], ["--seed", "-1"]])
+                                  ["--cap-methods", "performer"], ["--seed", "-1"]])
 def test_bad_cli_input(args, run_stub, tmp_path):
     out = tmp_path / "never.json"
     res = run_stub(SLUG, *args, "--results", str(out))

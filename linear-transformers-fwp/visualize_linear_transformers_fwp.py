@@ -23,9 +23,10 @@ import linear_transformers_fwp as fwp  # noqa: E402
 
 VIZ = os.path.join(HERE, "viz")
 COLORS = {"identity": "#1f77b4", "elu": "#17becf", "dpfp1": "#2ca02c", "dpfp2": "#ff7f0e",
-          "dpfp3": "#d62728", "softmax": "#7f7f7f", "sum": "#d62728", "delta": "#1f77b4"}
+          "dpfp3": "#d62728", "favor": "#9467bd", "softmax": "#7f7f7f", "sum": "#d62728", "delta": "#1f77b4"}
 LABELS = {"identity": "linear (identity)", "elu": "linear (ELU+1, normalised)",
-          "dpfp1": "DPFP-1", "dpfp2": "DPFP-2", "dpfp3": "DPFP-3", "softmax": "softmax"}
+          "dpfp1": "DPFP-1", "dpfp2": "DPFP-2", "dpfp3": "DPFP-3", "favor": "FAVOR+ (32 features)",
+          "softmax": "softmax"}
 
 
 def fig_equivalence(cfg, path):
@@ -77,7 +78,7 @@ def fig_capacity(path):
     met, cfg = rec["metrics"], rec["config"]
     S = np.array(met["S"])
     floor = 1e-7
-    fig, ax = plt.subplots(figsize=(9.5, 5.6))
+    fig, ax = plt.subplots(figsize=(9.5, 5.9))
     for m, losses in met["capacity_loss"].items():
         ax.plot(S, np.maximum(losses, floor), "o-", ms=3.5, color=COLORS[m], label=LABELS[m])
         if "capacity_loss_per_seed" in met:                    # band: min..max over seeds
@@ -98,8 +99,8 @@ def fig_capacity(path):
     kn = met["capacity_knee"]
     fmt = lambda k: "none" if k is None else f"{k:.0f}"
     n = met.get("n_seeds", 1)
-    ax.set_title("Setting 1 (d_key = %d%s):\neach linear memory breaks where S passes its "
-                 "d_dot (dotted: the paper's capacity)\nknee (triangle) / d_dot: %s; "
+    ax.set_title("Setting 1 (d_key = %d%s): identity, ELU+1 and DPFP memories break where S\n"
+                 "passes their d_dot (dotted: the paper's capacity); FAVOR+ breaks well before\nknee (triangle) / d_dot: %s;\n"
                  "softmax: %s up to S = %d"
                  % (cfg["cap_d_key"], "" if n == 1 else f", median and range of {n} seeds",
                     ", ".join(f"{m} {fmt(kn[m])}/{met['d_dot'][m]}"

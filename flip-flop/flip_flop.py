@@ -884,7 +884,7 @@ def run_headline(cfg, command, results_path, save_cache=True):
     return rec, params, hist, ev
 
 
-def run_lag_sweep(cfg, command, results_path):
+def run_lag_sweep(cfg, command, results_path, save_cache=True):
     """Both regimes, full gradient, every lag in cfg.lags, cfg.lag_seeds seeds each."""
     cfg = dataclasses.replace(cfg, steps=cfg.lag_steps, model_steps=cfg.lag_model_steps,
                               variants=("full",),
@@ -935,7 +935,8 @@ def run_lag_sweep(cfg, command, results_path):
         "env": {"python": platform.python_version(), "numpy": np.__version__,
                 "platform": platform.platform()},
     }
-    save_run(cache_path(cfg.seed, "lags"), cfg, params, hist)
+    if save_cache:
+        save_run(cache_path(cfg.seed, "lags"), cfg, params, hist)
     if results_path:
         write_json(results_path, rec)
     return rec
@@ -961,7 +962,7 @@ def main(argv=None):
             print(f"RTRL vs BPTT, {k}: max relative error {v:.2e}")
         return 0
     if a.lag_sweep:
-        run_lag_sweep(cfg, command, a.results)
+        run_lag_sweep(cfg, command, a.results, save_cache=not a.no_cache)
     else:
         run_headline(cfg, command, a.results, save_cache=not a.no_cache)
     return 0

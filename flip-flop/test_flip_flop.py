@@ -136,6 +136,20 @@ def test_quick_run_solves_the_latch(tmp_path):
         assert key in rec
 
 
+def test_lag_sweep_record(tmp_path):
+    cfg = dataclasses.replace(CFG, lags=[1, 5], lag_seeds=2, lag_steps=600, lag_model_steps=200,
+                              test_steps=100)
+    out = tmp_path / "lags.json"
+    rec = ff.run_lag_sweep(cfg, "python3 flip-flop/flip_flop.py --lag-sweep --results x",
+                           str(out), save_cache=False)
+    sw = json.loads(out.read_text())["metrics"]["lag_sweep"]
+    assert sw == rec["metrics"]["lag_sweep"] and sw["lags"] == [1, 5]
+    for k in ("solved_sequential", "solved_parallel", "test_accuracy_parallel"):
+        assert len(sw[k]) == 2 and all(0 <= v <= 1 for v in sw[k])
+    # lag 1: an A/B event every other step; lag 5: gaps of 3..5 X's
+    assert sw["ab_events_per_run"][0] == 300 and 100 <= sw["ab_events_per_run"][1] <= 150
+
+
 # ----------------------------------------------------------------------------
 # Command line
 # ----------------------------------------------------------------------------

@@ -227,41 +227,47 @@ def backward(cfg, params, cache, o, d, full=None):
     # (6), (5): the output unit, only at each sequence's end t_b = L_b - 1
     dnet_o = (o - d) * o * (1.0 - o)              # (B,)
     dW_out = (dnet_o @ cache["y_end"])[None, :]
-    dy_end = np.zeros((L, B, U))                  # error injected at y(t_b)
-    dy_end[lengths - 1, cols, :C] = dnet_o[:, None] * W_out[0, :C]
     dNet = np.zeros((L, B, U))                    # error at every net input
     W_rec = W[:, 2:2 + U]                         # (U, U): y(t-1) -> net(t)
     blk = lambda v: v.reshape(v.shape[:-1] + (nb, k)).sum(-1)       # sum over a block's cells
     rep = lambda v: np.repeat(v, k, axis=-1)                        # block value per cell
     if lstm:
         a_c, a_in, a_out = A[..., :C], A[..., C:C + nb], A[..., C + nb:C + 2 * nb]
-        phi = rep(A[..., C + 2 * nb:]) if forget else np.ones_like(S)
-        S_prev = np.concatenate([np.zeros((1, B, C)), S[:-1]])
-        h, g = np.tanh(0.5 * S), 4.0 * a_c - 2.0
-        dh_ds, dg_dnet = 0.5 * (1.0 - h * h), 4.0 * a_c * (1.0 - a_c)
+        phi = rep(A[..., C + 2 * nb:]) if forget else None
+        g, dg_dnet = 4.0 * a_c - 2.0, 4.0 * a_c * (1.0 - a_c)
     if not full:
-        # truncated: dy(t) is only the injected output error
-        # error at s(t) from y_c(t) via (4) (only at t_b), then carried back
-        # through the CEC: ds(t) = inj(t) + y_phi(t+1) ds(t+1)
-        inj = dy_end[..., :C] * rep(a_out) * dh_ds
-        if not forget:                            # y_phi = 1: a reversed cumulative sum
-            DS = np.cumsum(inj[::-1], axis=0)[::-1]
+        # truncated: the only error entering y(t) is the output's, at t_b.
+        # Error at s(t_b) via (4), carried back through the CEC:
+        # ds(t) = y_phi(t+1) ds(t+1) for t < t_b (and 0 after t_b).
+        tb = lengths - 1
+        dyc = dnet_o[:, None] * W_out[0, :C]                            # (B, C) at y_c(t_b)
+        D = dyc * rep(a_out[tb, cols]) * 0.5 * (1.0 - np.tanh(0.5 * S[tb, cols]) ** 2)
+        live = (np.arange(L)[:, None] <= tb)[..., None]                 # (L, B, 1) t <= t_b
+        if not forget:                            # y_phi = 1: ds(t) = ds(t_b) for all t <= t_b
+            DS = live * D
         else:
-            DS = np.empty((L, B, C))
+            DS = np.zeros((L, B, C))
             ds = np.zeros((B, C))
             for t in range(L - 1, -1, -1):
-                ds = inj[t] + ds
+                ds = ds + (tb == t)[:, None] * D
                 DS[t] = ds
                 ds = ds * phi[t]
-        dy = dy_end
         dNet[..., :C] = DS * rep(a_in) * dg_dnet                        # via (3)
         dNet[..., C:C + nb] = blk(DS * g) * a_in * (1 - a_in)           # input gates
-        dNet[..., C + nb:C + 2 * nb] = blk(dy[..., :C] * h) * a_out * (1 - a_out)
+        ao = a_out[tb, cols]                                            # output gates, at t_b only
+        dNet[tb, cols, C + nb:C + 2 * nb] = blk(dyc * np.tanh(0.5 * S[tb, cols])) * ao * (1 - ao)
         if forget:
+            S_prev = np.concatenate([np.zeros((1, B, C)), S[:-1]])
             dNet[..., C + 2 * nb:] = blk(DS * S_prev) * A[..., C + 2 * nb:] * (1 - A[..., C + 2 * nb:])
     else:
+        dy_end = np.zeros((L, B, U))              # error injected at y_c(t_b)
+        dy_end[lengths - 1, cols, :C] = dnet_o[:, None] * W_out[0, :C]
         dy_rec = np.zeros((B, U))                 # error reaching y(t) from net(t+1)
         ds = np.zeros((B, C))
+        if lstm:
+            h = np.tanh(0.5 * S)                  # h(s) = 2 f(s) - 1
+            S_prev = np.concatenate([np.zeros((1, B, C)), S[:-1]])
+            dh_ds = 0.5 * (1.0 - h * h)
         for t in range(L - 1, -1, -1):
             dy = dy_end[t] + dy_rec
             if not lstm:
@@ -276,12 +282,14 @@ def backward(cfg, params, cache, o, d, full=None):
                     a_phi = A[t, :, C + 2 * nb:]
                     dNet[t, :, C + 2 * nb:] = ((blk(ds * S_prev[t]) + dy[:, C + 2 * nb:])
                                                * a_phi * (1 - a_phi))
-                ds = ds * phi[t]
+                if forget:
+                    ds = ds * phi[t]
             dy_rec = dNet[t] @ W_rec              # through (1) into y(t-1)
-    # dE/dW = sum_t sum_b dNet(t) z(t)^T with z(t) = [x(t), y(t-1), 1]
-    Y_prev = np.concatenate([np.zeros((1, B, U)), Y[:-1]])
-    z = np.concatenate([x, Y_prev, np.ones((L, B, 1))], axis=2)
-    dW = dNet.reshape(L * B, U).T @ z.reshape(L * B, -1)
+    # dE/dW = sum_t sum_b dNet(t) z(t)^T with z(t) = [x(t), y(t-1), 1], by blocks
+    flat = lambda v: v.reshape(-1, v.shape[-1])
+    dW = np.concatenate([flat(dNet).T @ flat(x),
+                         flat(dNet[1:]).T @ flat(Y[:-1]),
+                         flat(dNet).sum(0)[:, None]], axis=1)
     return {"W": dW, "W_out": dW_out}
 
 

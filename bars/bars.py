@@ -40,13 +40,16 @@ states them in words and as the local delta rule dw = eps * s_k (s_j - p_j)):
   sleep phase on B fantasies; the updates are averaged over the minibatch.
 
 Deviations in brief (README, "Deviations from the original"): minibatches of
-B > 1 with a learning-rate schedule (linear decay to a floor) instead of the
+B = 30 with a learning-rate schedule (linear decay to a floor) instead of the
 paper's single-example steps at a fixed rate, so the headline runs in seconds;
-`--online` restores batch size 1 and a constant rate. Seeds are trained side by
-side (vectorised over a leading seed axis), each with its own random streams.
+sparse initial biases (-3) and N(0, 0.5^2) weights. `--online` restores batch
+size 1, a constant rate and a zero start. Seeds are trained side by side
+(vectorised over a leading seed axis), each with its own random streams.
+Diagnostics (not the algorithm): `--wake exact` draws the wake-phase samples
+from the exact posterior; `--init ideal` starts at a hand-built solution.
 
   python3 bars/bars.py --seed 0 --n-seeds 10 --results bars/results.json
-  python3 bars/bars.py --seed 0 --online --steps 300000
+  python3 bars/bars.py --seed 0 --n-seeds 10 --online --results bars/runs/online.json
 """
 from __future__ import annotations
 
@@ -517,10 +520,20 @@ def saved_run(cfg: Config | None = None):
     return load_run(path)
 
 
-def summarise(cfg: Config, ev: dict) -> dict:
-    """Headline metrics: seed cfg.seed at the top level, the seed spread next to it."""
+def summarise(cfg: Config, ev: dict, history: dict) -> dict:
+    """Headline metrics: seed cfg.seed at the top level, the seed spread next to it.
+
+    The *_early metrics are read at the first logged evaluation after the start
+    (1/n_evals of training): when the unit structure is already decided.
+    """
     kl = np.asarray(ev["kl_bits"])
+    early = unit_structure(history["snapshots"][1], cfg)
     return {
+        "early_examples": int(history["examples"][1]),
+        "kl_bits_median_early": float(np.median(history["kl_bits"][1])),
+        "recog_gap_bits_median_early": float(np.median(history["recog_gap_bits"][1])),
+        "cross_units_median_early": float(np.median(early["cross_units"])),
+        "bar_units_median_early": float(np.median(early["bar_units"])),
         "kl_bits": float(kl[0]),
         "nll_bits": float(ev["nll_bits"][0]),
         "entropy_bits": float(ev["entropy_bits"]),
@@ -534,11 +547,27 @@ def summarise(cfg: Config, ev: dict) -> dict:
         "seeds_kl_le_0.10": int(np.sum(kl <= 0.10)),
         "seeds_kl_le_0.15": int(np.sum(kl <= 0.15)),
         "recog_gap_bits_median": float(np.median(ev["recog_gap_bits"])),
+        "bar_units": int(ev["bar_units"][0]),
+        "cross_units": int(ev["cross_units"][0]),
+        "bar_units_median": float(np.median(ev["bar_units"])),
+        "cross_units_median": float(np.median(ev["cross_units"])),
+        "seeds_without_cross_units": int(np.sum(np.asarray(ev["cross_units"]) == 0)),
         "per_seed": {"seed": list(range(cfg.seed, cfg.seed + len(kl))),
                      "kl_bits": [float(x) for x in kl],
                      "nll_bits": [float(x) for x in ev["nll_bits"]],
-                     "recog_gap_bits": [float(x) for x in ev["recog_gap_bits"]]},
+                     "recog_gap_bits": [float(x) for x in ev["recog_gap_bits"]],
+                     "bar_units": [int(x) for x in ev["bar_units"]],
+                     "cross_units": [int(x) for x in ev["cross_units"]],
+                     "bars_owned": [int(x) for x in ev["bars_owned"]]},
     }
+
+
+def variant_label(cfg: Config) -> str:
+    """Prefix naming a diagnostic run; empty for the headline recipe."""
+    tags = (["online recipe"] if cfg.online else []) + \
+        (["wake samples from the exact posterior"] if cfg.wake == "exact" else []) + \
+        (["started at the hand-built solution"] if cfg.init == "ideal" else [])
+    return f"[{', '.join(tags)}] " if tags else ""
 
 
 def run_record(cfg: Config, metrics: dict, command: str, wallclock: float) -> dict:
@@ -561,9 +590,18 @@ def run_record(cfg: Config, metrics: dict, command: str, wallclock: float) -> di
             ["H(p_data) = NLL floor (bits)", f"{metrics['entropy_bits']:.3f}", "-"],
             ["recognition gap E_data KL[q || posterior] (bits)",
              f"{metrics['recog_gap_bits']:.3f}", "-"],
-            ["p_model(blank) (data 0.4096)", f"{metrics['p_blank']:.4f}", "-"]]
-    rows += [[f"seed {s}: KL / recognition gap (bits)", f"{k:.3f} / {g:.3f}", "-"]
-             for s, k, g in zip(ps["seed"], ps["kl_bits"], ps["recog_gap_bits"])]
+            ["p_model(blank) (data 0.4096)", f"{metrics['p_blank']:.4f}", "-"],
+            ["hidden units drawing one bar / a cross, median over seeds",
+             f"{metrics['bar_units_median']:g} / {metrics['cross_units_median']:g}", "8 / 0"],
+            [f"same, after {metrics['early_examples']:,} examples (1/{cfg.n_evals} of training)",
+             f"{metrics['bar_units_median_early']:g} / {metrics['cross_units_median_early']:g}", "-"],
+            [f"recognition gap median, after {metrics['early_examples']:,} examples / at the end",
+             f"{metrics['recog_gap_bits_median_early']:.3f} / {metrics['recog_gap_bits_median']:.3f}",
+             "-"]]
+    rows += [[f"seed {s}: KL (bits) / recognition gap (bits) / bar units / cross units",
+              f"{k:.3f} / {g:.3f} / {b} / {c}", "-"]
+             for s, k, g, b, c in zip(ps["seed"], ps["kl_bits"], ps["recog_gap_bits"],
+                                      ps["bar_units"], ps["cross_units"])]
     return {
         "slug": SLUG,
         "command": command,
@@ -580,7 +618,7 @@ def run_record(cfg: Config, metrics: dict, command: str, wallclock: float) -> di
             "reproduces": verdict,
             "rule": "yes if kl_bits (headline seed) <= 0.10 and median over seeds <= 0.15; "
                     "partial if either is within 2x of its target; else no",
-            "summary": f"exact KL {kl:.3f} bits on seed {cfg.seed} (paper ~0.10), median "
+            "summary": f"{variant_label(cfg)}exact KL {kl:.3f} bits on seed {cfg.seed} (paper ~0.10), median "
                        f"{med:.3f} over {metrics['n_seeds']} seeds; NLL {metrics['nll_bits']:.3f} "
                        f"bits vs floor H = {metrics['entropy_bits']:.3f}",
         },
@@ -620,6 +658,9 @@ def parse_args(argv=None) -> tuple:
     ap.add_argument("--wake", choices=["recognition", "exact"], default=d.wake,
                     help="wake-phase samples from the recognition net (the algorithm) or from "
                          "the exact posterior (diagnostic oracle)")
+    ap.add_argument("--init", choices=["random", "ideal"], default=d.init,
+                    help="random start (the algorithm) or the hand-built solution (diagnostic: "
+                         "is it a stable point of wake-sleep?)")
     ap.add_argument("--quick", action="store_true", help="reduced run (a few seconds)")
     ap.add_argument("--results", type=str, default=None, help="write the run record to PATH")
     a = ap.parse_args(argv)
@@ -631,7 +672,7 @@ def parse_args(argv=None) -> tuple:
         ap.error(f"--seed must be non-negative, got {a.seed}")
     if a.lr is not None and not a.lr > 0:
         ap.error(f"--lr must be positive, got {a.lr}")
-    cfg = dataclasses.replace(d, seed=a.seed, n_seeds=a.n_seeds, wake=a.wake)
+    cfg = dataclasses.replace(d, seed=a.seed, n_seeds=a.n_seeds, wake=a.wake, init=a.init)
     if a.online:
         cfg = online_config(cfg)
     if a.quick:
@@ -654,7 +695,7 @@ def main(argv=None):
     model, history = train(cfg, log=progress)
     wall = time.time() - t0
     ev = evaluate(model, cfg)
-    metrics = summarise(cfg, ev)
+    metrics = summarise(cfg, ev, history)
     save_run(cache_path(cfg), cfg, model, history)
     rec = run_record(cfg, metrics, command, wall)
     print(f"\nKL[p_data||p_model] seed {cfg.seed}: {metrics['kl_bits']:.4f} bits   "

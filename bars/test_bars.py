@@ -159,3 +159,15 @@ def test_bad_cli_input_exits_2_with_one_line(run_stub, tmp_path, args):
     assert len(r.stderr.strip().splitlines()) == 1
     assert "error" in r.stderr.lower()
     assert not out.exists()
+
+
+def test_hand_built_solution_fits_and_is_read_as_eight_bar_units():
+    cfg = dataclasses.replace(CFG, n_seeds=1, init="ideal")
+    m = bars.init_model([np.random.default_rng(0)], cfg)
+    ev = bars.evaluate(m, cfg)
+    assert ev["kl_bits"][0] < 0.05
+    assert (ev["bar_units"], ev["cross_units"], ev["bars_owned"]) == ([8], [0], [8])
+    # merge bars V0 and H0 into unit 0: one cross unit, 7 bars owned
+    m["G_hv"][0, 0] += m["G_hv"][0, 4]
+    st = bars.unit_structure(m, cfg)
+    assert st["cross_units"] == [1] and st["bars_owned"] == [7]

@@ -46,8 +46,10 @@ def test_support_has_30_images_blank_04096_and_sums_to_one():
 def test_sampler_matches_exact_distribution():
     images, probs = bars.bars_support(CFG)
     x = bars.sample_bars(np.random.default_rng(0), 200_000, CFG)
-    code = {tuple(im): i for i, im in enumerate(images)}
-    idx = np.array([code[tuple(r)] for r in x])             # every sample is in the support
+    weights = 2 ** np.arange(16)
+    lookup = {int(c): i for i, c in enumerate(images @ weights)}
+    codes, counts = np.unique((x @ weights).astype(int), return_counts=True)
+    idx = np.repeat([lookup[int(c)] for c in codes], counts)  # every sample is in the support
     freq = np.bincount(idx, minlength=len(probs)) / len(x)
     se = np.sqrt(probs * (1 - probs) / len(x))
     assert np.all(np.abs(freq - probs) < 5 * se + 1e-4)
@@ -122,27 +124,30 @@ def test_exact_posterior_sampler_frequencies():
 # ---------------------------------------------------------------- training
 @pytest.fixture(scope="module")
 def quick_runs():
+    """The --quick run (2 seeds), and a 600-step run twice and with seed 1 alone."""
     cfg = bars.quick_config(dataclasses.replace(CFG, seed=0, n_seeds=2))
-    m1, h1 = bars.train(cfg)
-    m2, h2 = bars.train(cfg)
-    alone = bars.train(dataclasses.replace(cfg, seed=1, n_seeds=1))
-    return cfg, (m1, h1), (m2, h2), alone
+    quick = bars.train(cfg)
+    short = dataclasses.replace(cfg, steps=600, n_evals=3)
+    m1, h1 = bars.train(short)
+    m2, h2 = bars.train(short)
+    alone = bars.train(dataclasses.replace(short, seed=1, n_seeds=1))
+    return quick, (m1, h1), (m2, h2), alone
 
 
 def test_determinism_same_seed_same_metrics(quick_runs):
-    cfg, (m1, h1), (m2, h2), _ = quick_runs
+    _, (m1, h1), (m2, h2), _ = quick_runs
     assert h1["kl_bits"] == h2["kl_bits"]
     for k in m1:
         assert np.array_equal(m1[k], m2[k])
 
 
 def test_seed_trained_alone_equals_seed_in_batch(quick_runs):
-    cfg, (m1, h1), _, (m_alone, h_alone) = quick_runs
+    _, (m1, h1), _, (m_alone, h_alone) = quick_runs
     assert [kl[1] for kl in h1["kl_bits"]] == [kl[0] for kl in h_alone["kl_bits"]]
 
 
 def test_quick_run_lowers_kl_far_below_start(quick_runs):
-    cfg, (m1, h1), _, _ = quick_runs
+    (m1, h1), _, _, _ = quick_runs
     start, end = np.array(h1["kl_bits"][0]), np.array(h1["kl_bits"][-1])
     # The best model with independent pixels has KL 16*H2(0.2) - H(p_data) = 8.12 bits
     assert np.all(end < 2.0)

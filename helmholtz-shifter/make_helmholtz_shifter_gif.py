@@ -27,9 +27,10 @@ sys.path.insert(0, HERE)
 import helmholtz_shifter as hs  # noqa: E402
 
 
-def frame(snap, step, cfg, meta, u, H_data, legal):
+def frame(snap, step, cfg, meta, u, H_data, legal_set):
     t, h, v = hs.generate_sample(snap, *u)
-    fig = plt.figure(figsize=(8, 3.6))
+    ok = [x.tobytes() in legal_set for x in v]
+    fig = plt.figure(figsize=(9, 4))
     gs = fig.add_gridspec(4, 8, width_ratios=[1, 1, 1, 1, 0.3, 2.2, 2.2, 0.1])
     for i in range(16):
         ax = fig.add_subplot(gs[i // 4, i % 4])
@@ -37,6 +38,9 @@ def frame(snap, step, cfg, meta, u, H_data, legal):
                   interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
+        for sp in ax.spines.values():       # green frame: a legal shifter image
+            sp.set_color("tab:green" if ok[i] else "tab:red")
+            sp.set_linewidth(2.5)
     ax = fig.add_subplot(gs[:, 5:7])
     steps = np.array(meta["step"])
     nll = np.array(meta["is_nll_bits"])
@@ -50,9 +54,9 @@ def frame(snap, step, cfg, meta, u, H_data, legal):
     ax.set_ylabel("IS-NLL (bits)", fontsize=8)
     ax.tick_params(labelsize=7)
     fig.suptitle(f"Fantasies after {step * cfg.batch_size:,} patterns: "
-                 f"{legal}/16 are legal shifter images", fontsize=10)
+                 f"{sum(ok)}/16 are legal shifter images (green)", fontsize=10)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=70)
+    fig.savefig(buf, format="png", dpi=80)
     plt.close(fig)
     buf.seek(0)
     return Image.open(buf).convert("P", palette=Image.ADAPTIVE, colors=64)
@@ -72,9 +76,7 @@ def main():
          rng.random((n, 4 * cfg.width)))
     frames = []
     for snap, step in zip(snaps, meta["snap_step"]):
-        _, _, v = hs.generate_sample(snap, *u)
-        legal = sum(x.tobytes() in legal_set for x in v)
-        frames.append(frame(snap, step, cfg, meta, u, H_data, legal))
+        frames.append(frame(snap, step, cfg, meta, u, H_data, legal_set))
     frames += [frames[-1]] * 8        # hold the last frame
     out = os.path.join(HERE, "helmholtz_shifter.gif")
     frames[0].save(out, save_all=True, append_images=frames[1:], duration=250, loop=0,

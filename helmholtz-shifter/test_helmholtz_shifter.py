@@ -53,6 +53,23 @@ def test_support_and_entropy_are_exact():
     assert np.all(p_right[~ok] == 0.5) and np.all((p_right[ok] == 0) | (p_right[ok] == 1))
 
 
+def test_hand_built_net_reaches_the_entropy_floor():
+    """Sampler, support, entropy and exact NLL agree: a net wired as the true
+    generative process scores H(p_data) (to within its sigmoid saturation)."""
+    cfg = hs.Config()
+    sup, p, _ = hs.data_support(cfg.p_on, cfg.width)
+    nll = -(p * hs.exact_log_likelihood(hs.ideal_params(cfg, gain=15.0), sup)).sum() / LOG2
+    assert 0 <= nll - hs.entropy_bits(p) < 1e-3
+    # and its fantasies are legal images in the right proportions
+    rng = np.random.default_rng(0)
+    q = hs.ideal_params(cfg, gain=15.0)
+    t, h, v = hs.generate_sample(q, rng.random((20000, 1)), rng.random((20000, 16)),
+                                 rng.random((20000, 32)))
+    legal = {x.tobytes() for x in sup}
+    assert all(x.tobytes() in legal for x in v)
+    assert abs(v[:, :8].mean() - cfg.p_on) < 0.01
+
+
 # ---------------------------------------------------------------- likelihoods
 def brute_force_log_p(p, v):
     """log p(v) by a plain loop over all (t, h)."""

@@ -92,13 +92,16 @@ def fig_fields(p, cfg, m):
             continue
         show_image(ax, p["W_hv"][j], cfg.width, vmax=vmax, cmap="RdBu_r")
         q = pairs[j]
-        lab = (f"{q['top'][0]}->{q['bottom'][0]} {q['shift']}" if q["shift"]
-               else "not a pair")
+        if q["kind"] in ("right", "left"):
+            lab = f"pair {q['top'][0]}->{q['bottom'][0]} {q['kind'][0].upper()}"
+        else:
+            lab = {"both": "blind triplet"}.get(q["kind"], q["kind"])
         wt = ", ".join(f"{x:+.1f}" for x in p["W_th"][:, j])
         ax.set_title(f"h{j}: {lab}\nW_th {wt}", fontsize=7)
     fig.suptitle(f"Generative fields W_hv of the layer-2 units (red +, blue -): "
-                 f"{m['n_pair_detectors']}/{H} are shifted-pair detectors "
-                 f"({m['n_pair_right']} right, {m['n_pair_left']} left)", fontsize=11)
+                 f"{m['n_pair_detectors']}/{H} are shifted-pair detectors, "
+                 f"{m['n_blind_triplets']} direction-blind triplets, {m['n_unused']} unused",
+                 fontsize=11)
     fig.tight_layout()
     fig.savefig(os.path.join(OUT, "receptive_fields.png"), dpi=100)
     plt.close(fig)
@@ -122,10 +125,10 @@ def fig_selectivity(cfg, m):
     a2.bar(x - 0.2, hsel["q_h_left"], 0.4, label="left")
     a2.bar(x + 0.2, hsel["q_h_right"], 0.4, label="right")
     a2.set_xticks(x)
-    a2.set_xticklabels([f"h{j}\n{(q['shift'] or '-')[:1]}" for j, q in enumerate(hsel["pairs"])],
+    a2.set_xticklabels([f"h{j}\n{q['kind'][:1]}" for j, q in enumerate(hsel["pairs"])],
                        fontsize=7)
     a2.set_ylabel("mean q(h = 1 | v)")
-    a2.set_title("Layer 2 by shift direction (letter: the pair the unit's field encodes)",
+    a2.set_title("Layer 2 by shift direction (letter: field kind r/l pair, b blind, u unused, o other)",
                  fontsize=10)
     a2.legend(fontsize=7)
     fig.suptitle("Selectivity on identifiable held-out images", fontsize=11)

@@ -33,6 +33,8 @@ def main():
     x, lengths, d, p1, p2 = ap.make_batch(np.random.default_rng(12345), cfg.T, 1)
     t = np.arange(x.shape[0])
     C = cfg.n_blocks * cfg.block_size
+    _, last = ap.forward(cfg, snaps[-1], x, lengths)
+    lim = max(3.0, 1.1 * np.abs(last["S"]).max())           # cell-state axis fits the trained net
     frames = []
     for i in list(idx) + [idx[-1]] * HOLD_LAST:
         o, cache = ap.forward(cfg, snaps[i], x, lengths)
@@ -40,7 +42,7 @@ def main():
                                             gridspec_kw={"width_ratios": [2.2, 2.2, 1.3]})
         for v in range(C):
             ax0.plot(t, cache["S"][:, 0, v], lw=1.2)
-        ax0.set_ylim(-3, 3)
+        ax0.set_ylim(-lim, lim)
         ax0.set_title("cell states s(t)", fontsize=9)
         for j in range(cfg.n_blocks):
             ax1.plot(t, cache["A"][:, 0, C + j], lw=1.2, label=f"input gate {j + 1}")

@@ -40,6 +40,7 @@ def main():
     pred = W.vae_decode(model["vae"], zp, S)[0]
     pos = rec["pos"][0]
     ext = [-cfg.playfield, cfg.playfield, -cfg.playfield, cfg.playfield]
+    lim = cfg.track_rad + cfg.track_width
     frames = []
     fig, ax = plt.subplots(1, 4, figsize=(9.6, 2.7), dpi=60)
     for t in range(0, T, args.every):
@@ -55,8 +56,8 @@ def main():
         ax[3].imshow(tracks["road"][0], origin="lower", extent=ext, cmap="Greys", vmin=0, vmax=1.6)
         ax[3].plot(pos[:t + 1, 0], pos[:t + 1, 1], "r-", lw=1.5)
         ax[3].plot(pos[t, 0], pos[t, 1], "ro", ms=4)
-        ax[3].set_title(f"frame {t}, return so far {ret[0] if t >= T - args.every else np.nan:.0f}"
-                        if t >= T - args.every else f"frame {t}", fontsize=10)
+        ax[3].set_xlim(-lim, lim), ax[3].set_ylim(-lim, lim)
+        ax[3].set_title(f"path, frame {t}/{T}", fontsize=10)
         fig.suptitle(f"V + M controller on an unseen track: final return {ret[0]:.0f}", fontsize=11)
         buf = io.BytesIO()
         fig.savefig(buf, format="png")

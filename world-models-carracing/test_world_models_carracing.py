@@ -134,8 +134,9 @@ def quick_run():
 
 def test_quick_run_evolved_controller_beats_random(quick_run):
     _, hist, res = quick_run
-    assert res["return_full"] > res["return_random"] + 150
-    assert res["return_v_only"] > res["return_random"] + 150
+    # the random policy scores about 70 here; evolved controllers score far more
+    assert res["return_full"] > res["return_random"] + 100
+    assert res["return_v_only"] > res["return_random"] + 250
     assert hist["vae"]["rec"][-1] < 0.5 * hist["vae"]["rec"][0]   # V learned to reconstruct
     assert hist["mdn"]["nll"][-1] < hist["mdn"]["nll"][0]          # M learned to predict
 

@@ -157,6 +157,11 @@ def fig_ablation():
     pv = [P.get(f"return_{p}", np.nan) if p else np.nan for _, _, p in rows]
     ps = [P.get(f"return_{p}_std", 0) if p else 0 for _, _, p in rows]
     ax.bar(x + 0.2, pv, 0.4, yerr=ps, capsize=3, color="C1", label="paper (CarRacing-v0)")
+    for j, (_, k, _) in enumerate(rows):          # one dot per training seed
+        per = m.get(f"return_{k}_per_seed")
+        if per:
+            ax.plot(np.full(len(per), j - 0.2), per, "k.", ms=5,
+                    label="per-seed mean" if j == 0 else None)
     ax.axhline(900, color="k", ls=":", lw=0.8, label="solved (900)")
     ax.set_xticks(x)
     ax.set_xticklabels([r[0] for r in rows])
@@ -177,12 +182,15 @@ def fig_trajectory(model, cfg):
         a.imshow(tracks["road"][0], origin="lower", extent=ext, cmap="Greys", vmin=0, vmax=1.6)
         p = rec["pos"][0]
         sp = np.r_[0, np.linalg.norm(np.diff(p, axis=0), axis=1)]
-        sc = a.scatter(p[:, 0], p[:, 1], c=sp, s=4, cmap="viridis", vmin=0, vmax=2)
+        sc = a.scatter(p[:, 0], p[:, 1], c=sp, s=6, cmap="viridis", vmin=0, vmax=2.5)
         a.set_title(f"{lab}: return {ret[0]:.0f}, {int(rec['visited'][0].sum())}/{cfg.n_tiles} tiles "
                     f"in {len(p)} frames", fontsize=10)
+        lim = cfg.track_rad + cfg.track_width
+        a.set_xlim(-lim, lim), a.set_ylim(-lim, lim)
         a.set_xticks([]), a.set_yticks([])
     fig.colorbar(sc, ax=ax, label="speed (units / frame)", shrink=0.8)
-    fig.suptitle("One unseen track: the path of each controller, coloured by speed", fontsize=11)
+    fig.suptitle("One unseen track: both controllers drive near-circles at full throttle "
+                 "and cut the concave bend (path coloured by speed)", fontsize=11)
     fig.savefig(os.path.join(VIZ, "trajectory.png"), dpi=80)
     plt.close(fig)
 

@@ -52,6 +52,29 @@ def test_substance_conservation_of_one_tick():
     assert checked >= 3            # the check ran on ticks where hidden units paid on
 
 
+def test_constant_payoff_is_eta_per_active_connection_into_the_correct_output():
+    """Ext_ij(t) = eta x_i(t-1) x_j(t) on the correct output only; the inputs
+    reach the outputs directly (paper, section 6) as well as through the hidden subset."""
+    cfg, model = mid_training_state(seed=4)
+    net, W = model["net"], model["W"]
+    assert (net["M"][:net["n_in"], net["out"]] == 1).all()
+    assert (net["M"][net["hid"], net["out"]] == 1).all()
+    pats = np.array([0, 2])
+    frame = nx.input_frame(net, pats)
+    gate = nx.correct_outputs(net, pats)
+    x, net_in = np.zeros(frame.shape), np.zeros(frame.shape)
+    c = np.zeros(frame.shape + (net["N"],))
+    paid = 0.0
+    for t in range(cfg.ticks):
+        x_new, net_in, c, (pay, receive, ext) = nx.nbb_tick(W, x, net_in, c, frame, gate, cfg,
+                                                             net, None)
+        want = cfg.eta * x[:, :, None] * x_new[:, None, :] * net["M"] * gate[:, None, :]
+        assert np.array_equal(ext, want)
+        paid += ext.sum()
+        W, x = W - pay + receive + ext, x_new
+    assert paid > 0
+
+
 def test_winner_take_all_invariant():
     """At most one winner per competitive subset, and only with positive net input."""
     cfg = nx.Config(n_hidden=2, n_subsets=2)

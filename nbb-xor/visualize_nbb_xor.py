@@ -61,6 +61,9 @@ def fig_training_curves(model, hist):
     ax.set_title("Dissipation: substance drains where Ext\ncannot pay it back", fontsize=10)
     ax.legend(fontsize=8)
     ax = axes[2]
+    rec = os.path.join(HERE, "results.json")   # the headline run record, when there
+    if os.path.exists(rec):
+        sol = np.array(json.load(open(rec))["metrics"]["presentations"])
     ok = sol > 0
     ax.hist(sol[ok], bins=12, color="C0", alpha=0.8)
     ax.axvline(619, color="C3", ls="--", label="paper mean 619")
@@ -152,8 +155,8 @@ def fig_ablation():
     ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()
     ax.set_xlabel("mean presentations to a solution (solved runs)")
-    ax.set_title("lam (the time scale), Ext timing and init move the count; ties and denominators "
-                 "barely do;\neta = 2 lam, a fixed Ext and the all-four count break it", fontsize=10)
+    ax.set_title("Direct links, the payoff's form and size, lam, the denominator and the initial "
+                 "weights move the count; ties do not", fontsize=10)
     ax.legend()
     fig.tight_layout()
     fig.savefig(os.path.join(VIZ, "ablation.png"), dpi=90)

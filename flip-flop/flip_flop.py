@@ -45,15 +45,21 @@ Regimes (README "Problem"):
               steps; then M is frozen and C learns through it.
   parallel    M and C learn at the same time from step 0.
 All runs (regimes x gradient variants x seeds) advance together as one
-batched array program (leading axis S).
+batched array program (leading axis S), in float32. f'(s_t) is folded into
+M's small weight matrix before the matmuls (f' W_M, exact). A run stops
+learning (its weights freeze, it leaves the batch) once C's output has been
+within stop_margin of the latch at every step of the last stop_window acting
+steps; M's sensitivities R are skipped once no M in the batch learns.
 
 Deviations in brief (README "Deviations from the original"): M's pain
 prediction is a linear read-out of its recurrent units; sizes, rates, event
 statistics, exploration noise, the step budget and the solve criterion are
-ours, the report's being unknown to us.
+ours, the report's being unknown to us; float32 and the stop rule are for
+speed.
 
 Examples:
   python3 flip-flop/flip_flop.py --seed 0 --results flip-flop/results.json
+  python3 flip-flop/flip_flop.py --seed 0 --variant both   # full and truncated side by side
   python3 flip-flop/flip_flop.py --quick
 """
 from __future__ import annotations
@@ -100,8 +106,13 @@ class Config:
     sigma: float = 0.2            # action noise (paper: probabilistic output units)
     p_event: float = 2 / 3        # P(A or B), half each, else X: uniform (paper: unknown)
     max_lag: int = 0              # L > 0: U{ceil(L/2)..L} X's between A/B events
-    variants: tuple = ("full", "truncated")  # C's gradient: full (through M's recurrence and the
-                                  # pain loop) and/or truncated (M's one-step Jacobian only)
+    variants: tuple = ("full",)   # C's gradient: full (through M's recurrence and the pain
+                                  # loop) and/or truncated (M's one-step Jacobian only)
+    dtype: str = "float32"        # training arithmetic (grad checks run in float64)
+    stop_window: int = 2000       # a run stops learning once C's output was right at every
+                                  # step of the last stop_window acting steps; 0: never
+                                  # (paper: runs of up to 10^6 steps, stopping rule unknown)
+    stop_margin: float = 0.3      # ... with |y_t - d_t| < stop_margin (the test needs < 0.5)
     log_every: int = 500          # history window (steps)
     n_snapshots: int = 40         # about this many weight snapshots are kept for the GIF
     test_steps: int = 1000        # frozen-weight test stream for the solve criterion
@@ -139,15 +150,13 @@ def make_events(rng, n_runs, steps, p_event=2 / 3, max_lag=0):
     return ev
 
 
-def latch_targets(events, d0=None):
+def latch_targets(events):
     """d_t = 1 iff B occurred since the most recent A. events (T, S) -> (T, S) float."""
-    T, S = events.shape
-    d = np.zeros((T, S))
-    cur = np.zeros(S) if d0 is None else d0.copy()
-    for t in range(T):
-        cur = np.where(events[t] == EV_A, 0.0, np.where(events[t] == EV_B, 1.0, cur))
-        d[t] = cur
-    return d
+    T = events.shape[0]
+    # time of the most recent A or B at or before t (-1: none yet; the latch starts at 0)
+    last = np.maximum.accumulate(np.where(events != EV_X, np.arange(T)[:, None], -1), axis=0)
+    was_b = np.take_along_axis(events == EV_B, np.maximum(last, 0), axis=0)
+    return (was_b & (last >= 0)).astype(float)
 
 
 def one_hot(events):
@@ -155,12 +164,12 @@ def one_hot(events):
     return np.eye(N_EVENTS)[events]
 
 
-def stream_inputs(events):
+def stream_inputs(events, dtype=np.float64):
     """Per-step inputs of a stream: xin (T, S, 4) = [A, B, X, 1] and latch d (T, S)."""
     T, S = events.shape
-    xin = np.ones((T, S, 4))
+    xin = np.ones((T, S, 4), dtype=dtype)
     xin[:, :, :N_EVENTS] = one_hot(events)
-    return xin, latch_targets(events)
+    return xin, latch_targets(events).astype(dtype)
 
 
 # ----------------------------------------------------------------------------
@@ -179,18 +188,19 @@ def init_params(rng, n_runs, cfg):
     return {"W_C": W_C, "W_M": W_M, "V": V}
 
 
-def init_state(n_runs, cfg):
+def init_state(n_runs, cfg, dtype=None):
     """Activations, last pain and RTRL sensitivities, all zero at t = 0."""
     S, nc, nm = n_runs, cfg.n_c, cfg.n_m
     mc, mm = N_IN_C + nc, N_IN_M + nm
+    z = lambda *shape: np.zeros(shape, dtype=dtype or cfg.dtype)   # noqa: E731
     return {
-        "h": np.zeros((S, nc)),            # C's units
-        "g": np.zeros((S, nm)),            # M's units
-        "pain": np.zeros(S),               # p_{t-1}
-        "P": np.zeros((S, nc, nc * mc)),   # dh/dW_C  (flattened over W_C)
-        "Q": np.zeros((S, nm, nc * mc)),   # dg/dW_C
-        "G": np.zeros((S, nc * mc)),       # dq_{t-1}/dW_C (stands in for dp_{t-1}/dW_C)
-        "R": np.zeros((S, nm, nm * mm)),   # dg/dW_M  (flattened over W_M)
+        "h": z(S, nc),                # C's units
+        "g": z(S, nm),                # M's units
+        "pain": z(S),                 # p_{t-1}
+        "P": z(S, nc, nc * mc),       # dh/dW_C  (flattened over W_C)
+        "Q": z(S, nm, nc * mc),       # dg/dW_C
+        "G": z(S, nc * mc),           # dq_{t-1}/dW_C (stands in for dp_{t-1}/dW_C)
+        "R": z(S, nm, nm * mm),       # dg/dW_M  (flattened over W_M)
     }
 
 
@@ -217,14 +227,15 @@ def step(params, st, xin, d, eps, explore, act_rand, sigma, keep,
     imagine=True feeds M's prediction q_t back as the next pain input instead
     of the environment's p_t (a rollout inside the model; used by the
     gradient checks, where the RTRL sum is then the exact gradient).
-    Returns (new state, per-step outputs). Weights are not changed here.
+    Returns (new state, per-step outputs); with m_grad the outputs include
+    dq_dWM = dq_t/dW_M = V R_t. Weights are not changed here.
     """
     W_C, W_M, V = params["W_C"], params["W_M"], params["V"]
     S, nc = st["h"].shape
     nm = st["g"].shape[1]
     mc, mm = N_IN_C + nc, N_IN_M + nm
     # --- C forward: z_t = [A, B, X, 1, p_{t-1}, h_{t-1}]                (S, m_C)
-    z = np.empty((S, mc))
+    z = np.empty((S, mc), dtype=W_C.dtype)
     z[:, :4] = xin
     z[:, COL_PAIN] = st["pain"]
     z[:, N_IN_C:] = st["h"]
@@ -235,7 +246,7 @@ def step(params, st, xin, d, eps, explore, act_rand, sigma, keep,
     # --- environment: pain p_t = (a_t - d_t)^2
     pain = (a - d) ** 2
     # --- M forward: u_t = [A, B, X, 1, p_{t-1}, a_t, g_{t-1}]             (S, m_M)
-    u = np.empty((S, mm))
+    u = np.empty((S, mm), dtype=W_M.dtype)
     u[:, :COL_ACT] = z[:, :COL_ACT]
     u[:, COL_ACT] = a
     u[:, N_IN_M:] = st["g"]
@@ -244,13 +255,18 @@ def step(params, st, xin, d, eps, explore, act_rand, sigma, keep,
     q = (V[:, None, :nm] @ g[:, :, None])[:, 0, 0] + V[:, nm]
     new = {"h": h, "g": g, "pain": q if imagine else pain,
            "P": st["P"], "Q": st["Q"], "G": st["G"], "R": st["R"]}
-    fpm = (g * (1 - g))[:, :, None]                                     # f'(s) of M (S, n_M, 1)
+    out = {"y": y, "a": a, "d": d, "pain": pain, "q": q}
+    if m_grad or c_grad:
+        # M's one-step Jacobian dg_t/du_t = f'(s) W_M, f' folded into the small
+        # weight matrix rather than into the large sensitivity tensors    (S, n_M, m_M)
+        fp = (g * (1 - g))[:, :, None]                                  # f'(s) of M (S, n_M, 1)
+        J = fp * W_M
     if m_grad:
         # (1) R_t = f'(s) * (W_M^rec R_{t-1} + I (x) u_t)
-        R = W_M[:, :, N_IN_M:] @ st["R"]
-        diag_blocks(R, nm, mm)[...] += u[:, None, :]
-        R *= fpm
+        R = J[:, :, N_IN_M:] @ st["R"]                                  # (S, n_M, n_M*m_M)
+        diag_blocks(R, nm, mm)[...] += fp * u[:, None, :]
         new["R"] = R
+        out["dq_dWM"] = (V[:, None, :nm] @ R)[:, 0]                     # dq_t/dW_M = V R_t
     if c_grad:
         # derivatives of C's inputs [p_{t-1}, h_{t-1}] w.r.t. W_C: [keep * G_{t-1}; P_{t-1}]
         G = st["G"][:, None, :] if keep is None else keep * st["G"][:, None, :]
@@ -261,11 +277,10 @@ def step(params, st, xin, d, eps, explore, act_rand, sigma, keep,
         dA = P[:, :1] * ~explore[:, None, None]                         # da_t/dW_C (S, 1, n_C*m_C)
         # (3) Q_t = f'(s) * (W_M^[p,a,rec] [G_{t-1}; da_t/dW_C; Q_{t-1}])
         Qp = st["Q"] if keep is None else keep * st["Q"]
-        Q = W_M[:, :, COL_PAIN:] @ np.concatenate([G, dA, Qp], axis=1)
-        Q *= fpm
-        # (4) G_t = dq_t/dW_C = V Q_t
+        Q = J[:, :, COL_PAIN:] @ np.concatenate([G, dA, Qp], axis=1)    # (S, n_M, n_C*m_C)
+        # (4) G_t = dq_t/dW_C = V Q_t;   W_C <- W_C - lr_C G_t
         new.update(P=P, Q=Q, G=(V[:, None, :nm] @ Q)[:, 0])
-    return new, {"y": y, "a": a, "d": d, "pain": pain, "q": q}
+    return new, out
 
 
 # ----------------------------------------------------------------------------
@@ -278,54 +293,88 @@ def run_online(cfg, params, events, eps, act_rand, seq_mask, trunc_mask, progres
 
     Sequential runs: for t < model_steps actions are U(0, 1) and only M
     learns; afterwards C acts and only C learns (M frozen). Parallel runs:
-    both learn from t = 0. Weights in params are updated in place.
-    Returns the history: means over windows of log_every steps.
+    both learn from t = 0. A run stops (its weights are frozen and it leaves
+    the batch) once C's output was right at every step of the last
+    stop_window steps in which it acted. Weights in params are updated in place.
+    Returns the history: means over windows of log_every steps (NaN once a
+    run has stopped) and each run's stop step (-1: ran the full budget).
     """
     T, S = events.shape
     log_every = cfg.log_every
-    st = init_state(S, cfg)
-    xin, dd = stream_inputs(events)                       # (T, S, 4), (T, S)
-    keep = (~trunc_mask).astype(float)[:, None, None] if trunc_mask.any() else None
+    xin, dd = stream_inputs(events, cfg.dtype)            # (T, S, 4), (T, S)
+    keep_all = (~trunc_mask).astype(cfg.dtype)[:, None, None]
     # learning rates per run in the two phases (sequential: model phase, then C phase)
     lrs = {}
     for phase in (True, False):
         explore = seq_mask & phase
         frozen = seq_mask & ~phase                        # M frozen in the C phase
-        lrs[phase] = (explore, np.where(frozen, 0.0, cfg.lr_m), np.where(frozen, 0.0, cfg.lr_v),
-                      np.where(explore, 0.0, cfg.lr_c))
-    hist = {"step": [], "pain": [], "m_loss": [], "acc": []}
-    snaps = {"step": [], "W_C": [], "W_M": [], "V": []}
+        lrs[phase] = [explore] + [np.where(off, 0.0, lr).astype(cfg.dtype) for off, lr in
+                                  ((frozen, cfg.lr_m), (frozen, cfg.lr_v), (explore, cfg.lr_c))]
+    hist = {"step": [], "pain": [], "m_loss": [], "acc": [], "max_err": []}
+    snaps = {"step": [0], "W_C": [params["W_C"].copy()], "W_M": [params["W_M"].copy()],
+             "V": [params["V"].copy()]}
     snap_every = max(1, round(T / cfg.n_snapshots / log_every)) * log_every
-    sums = np.zeros((3, S))
-    for t in range(T):
-        explore, lr_m, lr_v, lr_c = lrs[t < cfg.model_steps]
-        st, out = step(params, st, xin[t], dd[t], eps[t], explore, act_rand[t], cfg.sigma, keep)
-        err = out["q"] - out["pain"]
-        # (1) M learns unless it is frozen (sequential regime, after the model phase)
-        V = params["V"]
-        dq_dWM = (V[:, None, :cfg.n_m] @ st["R"])[:, 0]         # dq_t/dW_M = V R_t
-        params["W_M"] -= ((lr_m * err)[:, None] * dq_dWM).reshape(params["W_M"].shape)
-        params["V"][:, :cfg.n_m] -= (lr_v * err)[:, None] * st["g"]
-        params["V"][:, cfg.n_m] -= lr_v * err
-        # (4) C descends M's predicted pain whenever it acts
-        params["W_C"] -= (lr_c[:, None] * st["G"]).reshape(params["W_C"].shape)
-        sums[0] += out["pain"]
-        sums[1] += err ** 2
-        sums[2] += np.abs(out["y"] - out["d"]) < 0.5
-        if (t + 1) % log_every == 0:
-            m = sums / log_every
-            hist["step"].append(t + 1)
-            hist["pain"].append(m[0].copy())
-            hist["m_loss"].append(m[1].copy())
-            hist["acc"].append(m[2].copy())
-            sums[:] = 0
+    stop_step = np.full(S, -1)
+    active = np.arange(S)                                 # runs still learning
+    st = init_state(S, cfg)
+    for w0 in range(0, T, log_every):
+        w1 = min(T, w0 + log_every)
+        # this window's inputs, weights and rates of the active runs
+        p = {k: v[active] for k, v in params.items()}
+        xw, dw, ew, aw = (x[w0:w1, active] for x in (xin, dd, eps, act_rand))
+        lw = {ph: [x[active] for x in lrs[ph]] for ph in lrs}
+        keep = keep_all[active] if trunc_mask[active].any() else None
+        # M's sensitivities R are only needed while some active run's M still learns
+        m_learns = {ph: bool(lw[ph][1].any()) for ph in lw}
+        trace = np.empty((3, w1 - w0, active.size))        # pain, q - pain, y per step
+        for t in range(w0, w1):
+            explore, lr_m, lr_v, lr_c = lw[t < cfg.model_steps]
+            m_grad = m_learns[t < cfg.model_steps]
+            st, out = step(p, st, xw[t - w0], dw[t - w0], ew[t - w0], explore, aw[t - w0],
+                           cfg.sigma, keep, m_grad=m_grad)
+            err = out["q"] - out["pain"]
+            # (1) M learns unless it is frozen (sequential regime, after the model phase)
+            if m_grad:
+                p["W_M"] -= ((lr_m * err)[:, None] * out["dq_dWM"]).reshape(p["W_M"].shape)
+                p["V"][:, :cfg.n_m] -= (lr_v * err)[:, None] * st["g"]
+                p["V"][:, cfg.n_m] -= lr_v * err
+            # (4) C descends M's predicted pain whenever it acts
+            p["W_C"] -= (lr_c[:, None] * st["G"]).reshape(p["W_C"].shape)
+            trace[0, t - w0], trace[1, t - w0], trace[2, t - w0] = out["pain"], err, out["y"]
+        for k in params:
+            params[k][active] = p[k]
+        if w1 - w0 == log_every:
+            m = np.full((3, S), np.nan)
+            m[:, active] = (trace[0].mean(0), (trace[1] ** 2).mean(0),
+                            (np.abs(trace[2] - dw) < 0.5).mean(0))
+            hist["step"].append(w1)
+            hist["pain"].append(m[0])
+            hist["m_loss"].append(m[1])
+            hist["acc"].append(m[2])
             if progress is not None:
-                progress(t + 1, T, m)
-        if t == 0 or (t + 1) % snap_every == 0:
-            snaps["step"].append(t + 1)
+                progress(w1, T, m[:, active])
+            # stop rule: C within stop_margin of the latch at every step of the last
+            # stop_window steps, all of them acting steps
+            margin = np.full(S, np.inf)
+            margin[active] = np.abs(trace[2] - dw).max(0)
+            hist["max_err"].append(margin)
+            nw = -(-cfg.stop_window // log_every)
+            acted = ~seq_mask[active] | (w1 - cfg.stop_window >= cfg.model_steps)
+            if cfg.stop_window and len(hist["acc"]) >= nw:
+                recent = np.array(hist["max_err"][-nw:])[:, active]
+                done = acted & np.all(recent < cfg.stop_margin, axis=0)
+                if done.any():
+                    stop_step[active[done]] = w1
+                    active = active[~done]
+                    st = {k: v[~done] for k, v in st.items()}
+        if w1 % snap_every == 0:
+            snaps["step"].append(w1)
             for k in ("W_C", "W_M", "V"):
                 snaps[k].append(params[k].copy())
+        if active.size == 0:
+            break
     out = {k: np.array(v) for k, v in hist.items()}
+    out["stop_step"] = stop_step
     out["snapshots"] = {k: np.array(v) for k, v in snaps.items()}
     return out
 
@@ -343,10 +392,11 @@ def evaluate(params, cfg, rng, steps=None, record=False, events=None):
     if events is None:
         events = make_events(rng, S, T, cfg.p_event, cfg.max_lag)
     T = events.shape[0]
-    xin, dd = stream_inputs(events)
-    st = init_state(S, cfg)
+    dt = params["W_C"].dtype
+    xin, dd = stream_inputs(events, dt)
+    st = init_state(S, cfg, dt)
     keep = {"y": [], "d": [], "pain": [], "q": []}
-    zeros, no = np.zeros(S), np.zeros(S, dtype=bool)
+    zeros, no = np.zeros(S, dt), np.zeros(S, dtype=bool)
     correct, pain, m_err = np.zeros(S), np.zeros(S), np.zeros(S)
     for t in range(T):
         st, out = step(params, st, xin[t], dd[t], zeros, no, zeros, 0.0, 0.0,
@@ -420,7 +470,8 @@ def train(cfg, runs=None, progress=None):
             params[k].append(p[k])
         eps[:, j] = rs["noise"].standard_normal(cfg.steps)
         act_rand[:, j] = rs["noise"].random(cfg.steps)
-    params = {k: np.concatenate(v) for k, v in params.items()}
+    params = {k: np.concatenate(v).astype(cfg.dtype) for k, v in params.items()}
+    eps, act_rand = eps.astype(cfg.dtype), act_rand.astype(cfg.dtype)
     events = run_events(runs, cfg.steps, cfg, "data")
     hist = run_online(cfg, params, events, eps, act_rand, runs["regime"] == "sequential",
                       runs["variant"] == "truncated", progress=progress)
@@ -452,7 +503,7 @@ def check_sequence(cfg, seed=0, T=12):
 def model_loss_rtrl(params, events, acts, cfg):
     """M's loss L = sum_t (q_t - p_t)^2 / 2 on fixed actions; RTRL gradient (eq. 1)."""
     T = events.shape[0]
-    st = init_state(1, cfg)
+    st = init_state(1, cfg, params["W_C"].dtype)
     xin, dd = stream_inputs(events)
     yes, zero = np.ones(1, dtype=bool), np.zeros(1)
     L, gW, gV = 0.0, np.zeros_like(params["W_M"]), np.zeros_like(params["V"])
@@ -461,7 +512,7 @@ def model_loss_rtrl(params, events, acts, cfg):
         st, out = step(params, st, xin[t], dd[t], zero, yes, acts[t], 0.0, 0.0, c_grad=False)
         err = out["q"] - out["pain"]
         L += 0.5 * float(err @ err)
-        gW += (err[:, None] * (params["V"][:, None, :nm] @ st["R"])[:, 0]).reshape(gW.shape)
+        gW += (err[:, None] * out["dq_dWM"]).reshape(gW.shape)
         gV += err[:, None] * np.concatenate([st["g"], np.ones((1, 1))], axis=1)
     return L, {"W_M": gW, "V": gV}
 
@@ -498,7 +549,7 @@ def imagined_pain_rtrl(params, events, eps, cfg):
     """C's objective J = sum_t q_t in a rollout where the pain inputs are M's
     predictions (imagine=True); its RTRL gradient sum_t G_t (eqs. 2-4)."""
     T = events.shape[0]
-    st = init_state(1, cfg)
+    st = init_state(1, cfg, params["W_C"].dtype)
     xin, dd = stream_inputs(events)
     no, zero = np.zeros(1, dtype=bool), np.zeros(1)
     J, gC = 0.0, np.zeros_like(params["W_C"])
@@ -595,12 +646,16 @@ def summarize(ev, runs, hist, cfg):
             m["n_solved_" + regime] = int(ev["solved"][sel].sum())
             m["test_accuracy_" + regime] = float(ev["test_accuracy"][sel].mean())
             # first window (steps) from which the online accuracy stays >= 0.99
-            good = hist["acc"][:, sel] >= 0.99
+            good = ~(hist["acc"][:, sel] < 0.99)              # NaN: the run has stopped
             stays = np.flip(np.cumprod(np.flip(good, 0), 0), 0).astype(bool)
             first = np.where(stays.any(0), stays.argmax(0), -1)
             reached = first[first >= 0]
             m["median_steps_to_99_" + regime] = (
                 int(np.median(hist["step"][reached])) if reached.size else None)
+            stopped = hist["stop_step"][sel]
+            m["n_stopped_" + regime] = int((stopped >= 0).sum())
+            # steps the batch spent on these runs (stopped runs leave the batch)
+            m["mean_steps_" + regime] = float(np.where(stopped >= 0, stopped, cfg.steps).mean())
         sel = runs["variant"] == variant
         m["test_accuracy"] = float(ev["test_accuracy"][sel].mean())
         m["ab_events_per_run"] = float(hist["ab_events"][sel].mean())
@@ -636,6 +691,7 @@ def build_record(cfg, summ, wallclock, command, grad, cpu):
                          fmt_rate(s["n_solved_" + regime], s["n_" + regime]),
                          f"{s['test_accuracy_' + regime]:.3f}",
                          "-" if steps is None else f"{steps:,}",
+                         f"{s['mean_steps_' + regime]:,.0f}",
                          fmt_rate(round(paper * n_p), n_p)
                          if v == "full" and not cfg.max_lag else "-"])
     lagged = f" with up to {cfg.max_lag} X's between A/B events" if cfg.max_lag else ""
@@ -669,7 +725,7 @@ def build_record(cfg, summ, wallclock, command, grad, cpu):
             "summary": summary,
         },
         "table": {"columns": ["setting", "solved", "test accuracy", "median steps to 99%",
-                              "paper solved"],
+                              "mean steps learned (stop rule)", "paper solved"],
                   "rows": rows},
         "tolerance": {"rel": 1e-6},
         "wallclock_s": round(wallclock, 2),
@@ -689,9 +745,10 @@ def pain_landscape(params, cfg, events, t_probe, actions):
     and the latch d at the probe times (len(t_probe), S).
     """
     S = params["W_C"].shape[0]
-    xin, dd = stream_inputs(events)
-    st = init_state(S, cfg)
-    zeros, no = np.zeros(S), np.zeros(S, dtype=bool)
+    dt = params["W_C"].dtype
+    xin, dd = stream_inputs(events, dt)
+    st = init_state(S, cfg, dt)
+    zeros, no = np.zeros(S, dt), np.zeros(S, dtype=bool)
     yes = np.ones(S, dtype=bool)
     probe = set(int(t) for t in t_probe)
     qs, ds = [], []
@@ -810,10 +867,15 @@ def parse_args(argv=None):
     p.add_argument("--lr-v", type=_float(0), default=d.lr_v, help="M's read-out learning rate")
     p.add_argument("--sigma", type=_float(0, strict=False), default=d.sigma,
                    help="exploration noise on C's action")
-    p.add_argument("--variant", choices=["both", "full", "truncated"], default="both",
+    p.add_argument("--variant", choices=["both", "full", "truncated"], default="full",
                    help="C's gradient: full RTRL through M, M's one-step Jacobian, or both")
     p.add_argument("--truncate", action="store_true",
                    help="same as --variant truncated")
+    p.add_argument("--stop-window", type=_int(0), default=d.stop_window,
+                   help="a run stops once C was right at every step of the last this-many "
+                        "steps (0: never stop early)")
+    p.add_argument("--stop-margin", type=_float(0), default=d.stop_margin,
+                   help="the stop rule's bound on |y - d| at every step of the window")
     p.add_argument("--max-lag", type=_int(0), default=d.max_lag,
                    help="0: A, B, X uniform; L > 0: U{ceil(L/2)..L} X's between A/B events")
     p.add_argument("--lag-sweep", action="store_true",
@@ -836,7 +898,8 @@ def config_from_args(a):
                 "truncated": ("truncated",)}["truncated" if a.truncate else a.variant]
     cfg = Config(seed=a.seed, n_seeds=a.n_seeds, n_seeds_parallel=a.n_seeds_parallel,
                  steps=a.steps, model_steps=a.model_steps, lr_c=a.lr_c, lr_m=a.lr_m,
-                 lr_v=a.lr_v, sigma=a.sigma, variants=variants, max_lag=a.max_lag)
+                 lr_v=a.lr_v, sigma=a.sigma, variants=variants, max_lag=a.max_lag,
+                 stop_window=a.stop_window, stop_margin=a.stop_margin)
     if a.quick:
         cfg = dataclasses.replace(cfg, quick=True, **QUICK)
     return cfg

@@ -162,3 +162,19 @@ def test_bad_cli_input(run_stub, tmp_path, args):
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and "error" in r.stderr
     assert r.stdout == "" and not out.exists()
+
+
+def test_stopped_runs_leave_the_batch_without_changing_the_others():
+    # stopping solved runs (and skipping M's sensitivities once no active M learns)
+    # must not change any other run: same history as without the stop rule
+    cfg = dataclasses.replace(CFG, **ff.QUICK)
+    _, h_stop = ff.train(cfg)
+    _, h_all = ff.train(dataclasses.replace(cfg, stop_window=0))
+    stop = h_stop["stop_step"]
+    assert (stop > 0).sum() >= 3 and (h_all["stop_step"] == -1).all()
+    n = len(h_all["step"])
+    for j in range(stop.size):
+        k = n if stop[j] < 0 else h_stop["step"].tolist().index(stop[j]) + 1
+        for key in ("pain", "m_loss", "acc"):
+            np.testing.assert_array_equal(h_stop[key][:k, j], h_all[key][:k, j])
+            assert np.isnan(h_stop[key][k:, j]).all()

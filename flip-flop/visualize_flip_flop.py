@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import warnings
 import sys
 
 import matplotlib
@@ -72,12 +73,20 @@ def fig_training(cfg, hist, path):
                 sel = (runs["regime"] == regime) & (runs["variant"] == variant)
                 if not sel.any():
                     continue
-                ax.plot(steps, np.median(hist[k][:, sel], axis=1), ls, color=COL[regime],
-                        label=f"{regime}, {variant} (median)")
+                # median over runs while at least half of them still learn (stopped
+                # runs are frozen and record NaN); the faint lines show every run
+                vals = hist[k][:, sel]
+                most = np.isfinite(vals).mean(1) >= 0.5
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    med = np.where(most, np.nanmedian(vals, axis=1), np.nan)
+                ax.plot(steps, med, ls, color=COL[regime],
+                        label=f"{regime}, {variant} (median while most runs learn)")
                 if variant == "full":
                     ax.plot(steps, hist[k][:, sel], color=COL[regime], alpha=0.08, lw=0.7)
         ax.axvline(cfg.model_steps, color="gray", lw=0.8)
-        ax.set_xlabel("online step")
+        ax.set_xlabel("online step (thousands)")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x / 1000:g}"))
         ax.set_ylabel(lab)
         if k != "acc":
             ax.set_yscale("log")

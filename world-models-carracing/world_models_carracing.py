@@ -116,7 +116,7 @@ class Config:
     # --- M: MDN-RNN ---
     rnn_hidden: int = 32              # LSTM units (paper 256)
     n_mix: int = 5                    # Gaussians per latent dim (paper 5)
-    seq_len: int = 32                 # truncated BPTT window, h reset to 0 (paper: 1000)
+    seq_len: int = 32                 # truncated BPTT window, h reset to 0 (paper: whole episodes)
     m_epochs: int = 10                # passes over the rollout chunks
     m_batch: int = 32                 # chunks per Adam step (paper 100)
     m_lr: float = 3e-3                # Adam learning rate (paper 1e-3)

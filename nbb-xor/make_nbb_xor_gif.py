@@ -51,13 +51,18 @@ def frame(model, hist, ok, r, seed_idx, pos, names):
     for i, j in zip(*np.nonzero(net["M"])):
         f = net_flow[i, j] / fmax
         color = plt.cm.RdYlGn(0.5 + 0.5 * np.clip(f, -1, 1))
-        ax.plot(*zip(pos[i], pos[j]), color=color, lw=0.5 + 6 * W[i, j] / wmax,
+        path = np.array([pos[i], pos[j]])
+        if i < net["n_in"] and j >= net["out0"]:   # input -> output: arc around the hidden column
+            s = np.linspace(0, 1, 30)[:, None]
+            ctrl = np.array([1.0, 2.6 if j == net["out0"] else -2.6])
+            path = (1 - s) ** 2 * pos[i] + 2 * s * (1 - s) * ctrl + s ** 2 * pos[j]
+        ax.plot(path[:, 0], path[:, 1], color=color, lw=0.5 + 6 * W[i, j] / wmax,
                 solid_capstyle="round", zorder=1)
     ax.scatter(pos[:, 0], pos[:, 1], s=260, c="white", edgecolors="k", zorder=2)
     for u, name in enumerate(names):
         ax.text(*pos[u], name, ha="center", va="center", fontsize=7, zorder=3)
     ax.set_xlim(-0.4, 2.4)
-    ax.set_ylim(-1.6, 1.6)
+    ax.set_ylim(-1.9, 1.9)
     ax.axis("off")
     n = hist["n"][r]
     window = int(hist["n"][-1] - hist["n"][-2])

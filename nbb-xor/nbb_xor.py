@@ -84,6 +84,7 @@ class Config:
     ext: str = "constant"         # Ext_ij = eta per active i->j | "proportional": eta c_ij
                                   #   | "fixed": eta per tick split by c_ij / sum_h c_hj
     reward: str = "every"         # Ext at every tick the correct output is on | "last" test ticks | "end"
+    learn_last_only: bool = False  # apply rule (3) only in the last test_ticks ticks (paper: every tick)
     denom: str = "incoming"       # share c_ij(t-1)/sum_h c_hj(t-1) | "outgoing": /sum_k c_ik | "equal"
     tie: str = "first"            # WTA tie-breaking: lowest index | "random"
     w_init_low: float = 0.0       # initial weights ~ U(low, high) on every connection
@@ -226,7 +227,8 @@ def present(W, patterns, cfg, net, rng, learn=True, ticks=None, trace_flow=False
                         or (cfg.reward == "end" and t == T))
             x, net_in, c, terms = nbb_tick(W, x, net_in, c, frame, correct * rewarded, cfg, net, rng)
             pay, receive, ext = terms
-            W = W - pay + receive + ext                            # rule (3)
+            if not (cfg.learn_last_only and t <= T - cfg.test_ticks):
+                W = W - pay + receive + ext                        # rule (3)
             if trace_flow:
                 for acc, term in zip(flow, terms):
                     acc += term
@@ -434,6 +436,7 @@ ABLATION = [  # (row name, what changes relative to the headline Config, which a
     ("lam_half", {"lam_scale": 0.5}, "time scale: lam and eta halved"),
     ("lam_double", {"lam_scale": 2.0}, "time scale: lam and eta doubled"),
     ("init_0.5_1.5", {"w_init_low": 0.5, "w_init_high": 1.5}, "initial weights U(0.5, 1.5)"),
+    ("learn_last3", {"learn_last_only": True}, "weights change only in the 3 test ticks"),
 ]
 
 
@@ -447,6 +450,7 @@ STABILITY_PROBE = [  # readings tried in search of the paper's stable solution (
     ("reward_end", {"reward": "end"}, "Ext at the last tick only"),
     ("init_0.5_1.5", {"w_init_low": 0.5, "w_init_high": 1.5}, "initial weights U(0.5, 1.5)"),
     ("lam_5x", {"lam_scale": 5.0}, "lam and eta five times larger"),
+    ("learn_last3", {"learn_last_only": True}, "weights change only in the 3 test ticks"),
 ]
 
 

@@ -86,19 +86,21 @@ def fig_weights(model, hist, seed_idx=0):
              (f"at the solution (presentation {hist['solved_at'][seed_idx]})",
               hist["W"][min(i_sol, len(hist["n"]) - 1), seed_idx]),
              (f"after {hist['n'][-1]} presentations", model["W"][seed_idx])]
-    fig, axes = plt.subplots(2, 3, figsize=(11, 5.5))
+    fig, axes = plt.subplots(2, 3, figsize=(11, 7))
     for col, (name, W) in enumerate(snaps):
         vmax = W.max()
         hinton(axes[0, col], W[:net["n_in"], hid], f"input -> hidden, {name}", vmax)
         axes[0, col].set_yticks(range(3), ["on", "x1", "x2"])
         axes[0, col].set_xticks(range(W[:, hid].shape[1]), [f"h{k}" for k in range(3)])
-        hinton(axes[1, col], W[hid, out], "hidden -> output", vmax)
-        axes[1, col].set_yticks(range(3), [f"h{k}" for k in range(3)])
+        into_out = np.r_[np.arange(net["n_in"]), np.arange(net["N"])[hid]]   # inputs, then hidden
+        hinton(axes[1, col], W[into_out][:, out], "input and hidden -> output", vmax)
+        axes[1, col].set_yticks(range(len(into_out)),
+                                ["on", "x1", "x2"] + [f"h{k}" for k in range(len(into_out) - 3)])
         axes[1, col].set_xticks(range(2), ["o0", "o1"])
         axes[1, col].set_xlabel("output (o0: XOR = 0, o1: XOR = 1)", fontsize=8)
     fig.suptitle("Seed 0 weights (square area ~ weight, each snapshot scaled to its largest): "
-                 "h0's and h1's two output weights become equal,\nso which output they drive "
-                 "flips with small changes", fontsize=10)
+                 "the weights into o0 and o1 drift to the same level,\nso which output wins "
+                 "hinges on small differences and solutions come and go", fontsize=10)
     fig.tight_layout()
     fig.savefig(os.path.join(VIZ, "weights_hinton.png"), dpi=90)
     plt.close(fig)

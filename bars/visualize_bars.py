@@ -222,23 +222,24 @@ def fig_diagnosis(cfg):
     """Per-seed KL and cross units of every run record: headline and diagnostics."""
     import json
     runs = [("headline recipe", os.path.join(HERE, "results.json")),
+            ("headline recipe,\nseeds 100-199", os.path.join(HERE, "runs", "seeds100.json")),
             ("online recipe\n(300k steps)", os.path.join(HERE, "runs", "online.json")),
             ("wake from exact\nposterior (oracle)", os.path.join(HERE, "runs", "exact_wake.json")),
             ("start at hand-\nbuilt solution", os.path.join(HERE, "runs", "from_ideal.json"))]
     runs = [(n, json.load(open(p))["metrics"]) for n, p in runs if os.path.exists(p)]
     if not runs:
         return
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
     for i, (name, met) in enumerate(runs):
         ps = met["per_seed"]
-        x = i + np.linspace(-0.2, 0.2, len(ps["kl_bits"]))
-        axes[0].scatter(x, ps["kl_bits"], s=18, color=f"C{i}")
+        x = i + np.linspace(-0.3, 0.3, len(ps["kl_bits"]))
+        axes[0].scatter(x, ps["kl_bits"], s=18 if len(x) <= 10 else 6, color=f"C{i}")
         axes[0].plot([i - 0.3, i + 0.3], [met["kl_bits_median"]] * 2, color="k", lw=2)
-        axes[1].scatter(x, ps["cross_units"], s=18, color=f"C{i}")
+        axes[1].scatter(x, ps["cross_units"], s=18 if len(x) <= 10 else 6, color=f"C{i}")
         axes[1].plot([i - 0.3, i + 0.3], [met["cross_units_median"]] * 2, color="k", lw=2)
     for ax in axes:
         ax.set_xticks(range(len(runs)))
-        ax.set_xticklabels([n for n, _ in runs], fontsize=8)
+        ax.set_xticklabels([n for n, _ in runs], fontsize=7)
     axes[0].set_yscale("log")
     axes[0].axhline(0.10, color="k", ls=":", label="paper ~0.10")
     axes[0].axhline(0.15, color="C3", ls=":", label="median target 0.15")

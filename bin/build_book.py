@@ -5,7 +5,8 @@
 
 The tree mirrors the repository: the top-level pages at its root (README.md
 becomes index.md), each stub's README as <slug>/index.md next to its GIF,
-viz/ PNGs, sources and run records. Every relative link or image in a page is
+viz/ PNGs, sources and run records; a PNG of viz/ that the README does not
+embed is shown at the end of its Visualizations section. Every relative link or image in a page is
 followed: a link to a stub folder or its README is pointed at the stub's page,
 a link to any other file of the repository copies that file into the tree.
 SUMMARY.md comes from bin/catalog.py (summary_lines). Exit 1 if a link or
@@ -77,6 +78,23 @@ def rewrite(text, src_rel, root, stubs, copies, broken):
     return "".join(out)
 
 
+def show_all_figures(text, stub_dir):
+    """A stub page shows every viz/ PNG: those its README does not embed are
+    added at the end of its Visualizations section."""
+    vd = os.path.join(stub_dir, "viz")
+    pngs = sorted(f for f in os.listdir(vd) if f.endswith(".png")) if os.path.isdir(vd) else []
+    shown = set(re.findall(r"!\[[^\]]*\]\((?:\./)?viz/([^)\s]+)\)", text))
+    shown |= set(re.findall(r"<img[^>]*src=\"(?:\./)?viz/([^\"]+)\"", text))
+    extra = [f for f in pngs if f not in shown]
+    if not extra:
+        return text
+    block = "\n".join(f"![viz/{f}](viz/{f})\n" for f in extra)
+    marker = "\n## Deviations from the original"
+    if marker in text:
+        return text.replace(marker, "\n" + block + marker, 1)
+    return text + "\n" + block
+
+
 def build(root, dest):
     stubs = catalog.find_stubs(root)
     if os.path.isdir(dest):
@@ -87,6 +105,8 @@ def build(root, dest):
     copies, broken = set(), []
     for rel in pages:
         text = open(os.path.join(root, rel)).read()
+        if rel.endswith("/README.md") and rel.split("/")[0] in stubs:
+            text = show_all_figures(text, os.path.join(root, os.path.dirname(rel)))
         out = os.path.join(dest, page_name(rel, stubs))
         os.makedirs(os.path.dirname(out), exist_ok=True)
         with open(out, "w") as fh:

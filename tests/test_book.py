@@ -29,6 +29,9 @@ def test_book_of_this_repo_has_every_stub_and_no_broken_link(tmp_path):
         assert f"({slug}/index.md)" in summary
         page = open(os.path.join(out, slug, "index.md")).read()
         assert f"{catalog.slug_module(slug)}.gif" in page
+        for png in os.listdir(os.path.join(REPO, slug, "viz")):
+            if png.endswith(".png"):
+                assert re.search(rf"!\[[^\]]*\]\((\./)?viz/{re.escape(png)}\)", page), (slug, png)
     for dirpath, _, files in os.walk(out):
         for f in files:
             if not f.endswith(".md"):

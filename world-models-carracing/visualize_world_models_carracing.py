@@ -141,34 +141,42 @@ def fig_cma(hist, cfg):
 
 
 def fig_ablation():
-    path = os.path.join(HERE, "runs", "ablation.json")
-    if not os.path.exists(path):
-        path = os.path.join(HERE, "results.json")
-    rec = json.load(open(path))
-    m, P = rec["metrics"], rec["paper"]["metrics"]
+    recs = []
+    for name, lab in (("ablation", "ours, 40 generations"), ("ablation_long", "ours, 100 generations")):
+        path = os.path.join(HERE, "runs", name + ".json")
+        if os.path.exists(path):
+            recs.append((json.load(open(path)), lab))
+    if not recs:
+        recs = [(json.load(open(os.path.join(HERE, "results.json"))), "ours (headline)")]
+    P = recs[0][0]["paper"]["metrics"]
     rows = [("random", "random", None), ("V only", "v_only", "v_only"), ("V + M", "full", "full"),
             ("dream-trained\nV + M", "dream", None)]
-    fig, ax = plt.subplots(figsize=(7.5, 4))
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
     x = np.arange(len(rows))
-    ours = [m[f"return_{k}"] for _, k, _ in rows]
-    sd = [m[f"return_{k}_std"] for _, k, _ in rows]
-    ax.bar(x - 0.2, ours, 0.4, yerr=sd, capsize=3, color="C0", label=f"ours ({m['n_seeds']} seed(s) x "
-           f"{rec['config']['n_eval']} tracks)")
-    pv = [P.get(f"return_{p}", np.nan) if p else np.nan for _, _, p in rows]
-    ps = [P.get(f"return_{p}_std", 0) if p else 0 for _, _, p in rows]
-    ax.bar(x + 0.2, pv, 0.4, yerr=ps, capsize=3, color="C1", label="paper (CarRacing-v0)")
-    for j, (_, k, _) in enumerate(rows):          # one dot per training seed
-        per = m.get(f"return_{k}_per_seed")
-        if per:
-            ax.plot(np.full(len(per), j - 0.2), per, "k.", ms=5,
-                    label="per-seed mean" if j == 0 else None)
+    w = 0.8 / (len(recs) + 1)
+    for i, (rec, lab) in enumerate(recs):
+        m = rec["metrics"]
+        xs = x - 0.4 + w * (i + 0.5)
+        ax.bar(xs, [m[f"return_{k}"] for _, k, _ in rows], w,
+               yerr=[m[f"return_{k}_std"] for _, k, _ in rows], capsize=3, color=f"C{i if i == 0 else 2}",
+               label=f"{lab} ({m['n_seeds']} seeds x {rec['config']['n_eval']} tracks)")
+        for j, (_, k, _) in enumerate(rows):          # one dot per training seed
+            per = m.get(f"return_{k}_per_seed")
+            if per:
+                ax.plot(np.full(len(per), xs[j]), per, "k.", ms=4,
+                        label="per-seed mean" if (i == 0 and j == 0) else None)
+    xs = x - 0.4 + w * (len(recs) + 0.5)
+    ax.bar(xs, [P.get(f"return_{p}", np.nan) if p else np.nan for _, _, p in rows], w,
+           yerr=[P.get(f"return_{p}_std", 0) if p else 0 for _, _, p in rows], capsize=3,
+           color="C1", label="paper (CarRacing-v0)")
     ax.axhline(900, color="k", ls=":", lw=0.8, label="solved (900)")
     ax.set_xticks(x)
     ax.set_xticklabels([r[0] for r in rows])
-    ax.set_ylabel("return (mean ± std over tracks)")
-    ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(f"V + M {m['return_full']:.0f} vs V only {m['return_v_only']:.0f} "
-                 f"(paper 906 vs 632); {m['solved_seeds']}/{m['n_seeds']} seeds solve", fontsize=10)
+    ax.set_ylabel("return (mean ± std over seeds x tracks)")
+    ax.legend(fontsize=7, loc="upper left")
+    m = recs[-1][0]["metrics"]
+    ax.set_title(f"V + M beats V only ({m['return_full']:.0f} vs {m['return_v_only']:.0f}, "
+                 f"{recs[-1][1]}) but no seed reaches 900 (paper 906 vs 632)", fontsize=10)
     fig.tight_layout()
     fig.savefig(os.path.join(VIZ, "ablation.png"), dpi=80)
     plt.close(fig)

@@ -12,7 +12,8 @@ except that its --results path is swapped for a scratch file, so nothing
 committed is touched. Logs go to .reproduce/<slug>__<record>.log. The final
 table lists, per record, how many metrics were compared, the largest relative
 difference, the tolerance the record declares, and the new wallclock against
-the recorded one. Exit status 1 if any run fails or any metric differs by
+the recorded one. Each command gets the machine's cores divided by -j as its
+BLAS thread count (OPENBLAS/OMP/MKL_NUM_THREADS, unless already set). Exit status 1 if any run fails or any metric differs by
 more than its record's tolerance. With --update, a record whose rerun
 reproduced is replaced by the rerun's record (same metrics, new wallclock and
 environment): how timings are refreshed on a quiet machine.
@@ -79,20 +80,26 @@ def swap_results(command, path):
     return argv
 
 
-def run_one(root, slug, name, rec, logdir, timeout, update=False):
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def run_one(root, slug, name, rec, logdir, timeout, update=False, threads=1):
     log = os.path.join(logdir, f"{slug}__{name}.log")
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "record.json")
         argv = swap_results(rec["command"], out)
         if argv[0] in ("python3", "python"):
             argv[0] = sys.executable
+        env = dict(os.environ)
+        for var in THREAD_VARS:  # parallel jobs share the cores instead of oversubscribing them
+            env.setdefault(var, str(threads))
         t0 = time.time()
         with open(log, "w") as fh:
             fh.write("$ " + " ".join(shlex.quote(a) for a in argv) + "\n")
             fh.flush()
             try:
                 p = subprocess.run(argv, cwd=root, stdout=fh, stderr=subprocess.STDOUT,
-                                   timeout=timeout)
+                                   timeout=timeout, env=env)
                 rc = p.returncode
             except subprocess.TimeoutExpired:
                 rc = "timeout"
@@ -176,6 +183,8 @@ def main(argv=None):
                 return 2
             jobs.append((slug, name, rec))
     jobs.sort(key=lambda j: -float(j[2].get("wallclock_s", 0)))  # longest first
+    # BLAS threads per command: the cores divided among the commands running at once
+    threads = max(1, (os.cpu_count() or 1) // args.jobs)
     logdir = os.path.join(root, ".reproduce")
     os.makedirs(logdir, exist_ok=True)
     prog = Progress(jobs, args.jobs)
@@ -183,7 +192,7 @@ def main(argv=None):
     results = []
 
     def work(job):
-        r = run_one(root, *job, logdir, args.timeout, args.update)
+        r = run_one(root, *job, logdir, args.timeout, args.update, threads)
         prog.done.add((r["slug"], r["name"]))
         prog.show(final_line=f"  {r['status']:<9} {r['slug']}/{r['name']} in {r['took']:.1f}s")
         return r

@@ -11,7 +11,8 @@ Each command runs from the repository root exactly as its run record states,
 except that its --results path is swapped for a scratch file, so nothing
 committed is touched. Logs go to .reproduce/<slug>__<record>.log. The final
 table lists, per record, how many metrics were compared, the largest relative
-difference, the tolerance the record declares, and the new wallclock against
+difference (timings, the metrics named *_s, are not compared), the tolerance
+the record declares, and the new wallclock against
 the recorded one. Each command gets the machine's cores divided by -j as its
 BLAS thread count (OPENBLAS/OMP/MKL_NUM_THREADS, unless already set). Exit status 1 if any run fails or any metric differs by
 more than its record's tolerance. With --update, a record whose rerun
@@ -50,11 +51,20 @@ def leaves(x, prefix=""):
     return out
 
 
+def is_timing(key):
+    """Timings (metric names ending in _s, e.g. train_s, cpu_s, or lists of them
+    named like train_s_per_seed) are reported, not compared."""
+    return any(part.endswith("_s") or "_s_per_" in part
+               for part in key.split(".") if not part.isdigit())
+
+
 def compare(old, new, rel_tol):
     """(n compared, largest relative difference, list of mismatching keys)."""
     a, b = leaves(old), leaves(new)
     worst, bad = 0.0, []
     for k in sorted(set(a) | set(b)):
+        if is_timing(k):
+            continue
         if k not in a or k not in b:
             bad.append(k)
             continue

@@ -6,6 +6,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import toy_stub  # noqa: E402
 
+sys.path.insert(0, os.path.join(toy_stub.REPO, "bin"))
+
 
 def reproduce(root, *args):
     return subprocess.run([sys.executable, os.path.join(root, "bin", "reproduce.py"),
@@ -49,3 +51,11 @@ def test_update_refreshes_only_a_record_that_reproduced(tmp_path):
     toy_stub.edit_record(d, lambda rec: rec.update(wallclock_s=123.0) or rec["metrics"].update(mean=0.0))
     assert reproduce(root, "--update").returncode == 1
     assert json.load(open(os.path.join(d, "results.json")))["wallclock_s"] == 123.0
+
+
+def test_timings_are_not_compared():
+    import reproduce  # noqa: E402
+    n, worst, bad = reproduce.compare({"loss": 1.0, "train_s": 3.0, "per_seed": [{"cpu_s": 1.0}], "train_s_per_seed": [1.0]},
+                                      {"loss": 1.0, "train_s": 9.0, "per_seed": [{"cpu_s": 5.0}], "train_s_per_seed": [2.0]}, 0.0)
+    assert bad == [] and worst == 0.0
+    assert reproduce.compare({"loss": 1.0}, {"loss": 1.1}, 0.01)[2] == ["loss"]

@@ -122,9 +122,9 @@ def run_one(root, slug, name, rec, logdir, timeout, update=False, threads=1):
     tol = float(rec.get("tolerance", {}).get("rel", 0.0))
     n, worst, bad = compare(rec["metrics"], new["metrics"], tol)
     if update and not bad:
-        dest = os.path.join(root, slug, "results.json" if name == "results" else f"runs/{name}.json")
-        with open(dest, "w") as fh:
-            fh.write(raw)
+        rel = f"{slug}/results.json" if name == "results" else f"{slug}/runs/{name}.json"
+        with open(os.path.join(root, rel), "w") as fh:  # as if run with its own --results path
+            fh.write(raw.replace(out, rel))
     return dict(slug=slug, name=name, status="ok" if not bad else "MISMATCH", took=took,
                 rec=rec, n=n, worst=worst, bad=bad, log=log)
 

@@ -47,7 +47,9 @@ def test_update_refreshes_only_a_record_that_reproduced(tmp_path):
     d = toy_stub.make_repo(root)
     toy_stub.edit_record(d, lambda rec: rec.update(wallclock_s=123.0))
     assert reproduce(root, "--update").returncode == 0
-    assert json.load(open(os.path.join(d, "results.json")))["wallclock_s"] != 123.0
+    rec = json.load(open(os.path.join(d, "results.json")))
+    assert rec["wallclock_s"] != 123.0
+    assert rec["command"].endswith("--results toy-stub/results.json")
     toy_stub.edit_record(d, lambda rec: rec.update(wallclock_s=123.0) or rec["metrics"].update(mean=0.0))
     assert reproduce(root, "--update").returncode == 1
     assert json.load(open(os.path.join(d, "results.json")))["wallclock_s"] == 123.0

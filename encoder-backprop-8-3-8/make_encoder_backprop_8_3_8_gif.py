@@ -24,23 +24,7 @@ OUT = os.path.join(HERE, "encoder_backprop_8_3_8.gif")
 N_FRAMES = 70          # frames spaced geometrically in sweeps: early motion is fast
 FRAME_MS = 90
 HOLD_MS = 1800
-COLORS = plt.cm.tab10(np.arange(8))
-CORNERS = np.array([[(k >> 2) & 1, (k >> 1) & 1, k & 1] for k in range(8)], float)
-EDGES = [(a, b) for a in range(8) for b in range(a + 1, 8) if bin(a ^ b).count("1") == 1]
-
-
-def draw_cube(ax, h, title, highlight=()):
-    """The unit cube's edges and the 8 hidden vectors h (P, 3), numbered."""
-    for a, b in EDGES:
-        ax.plot(*CORNERS[[a, b]].T, color="0.8", lw=0.8)
-    for p in range(h.shape[0]):
-        big = p in highlight
-        ax.scatter(*h[p], s=90 if big else 50, color=COLORS[p], edgecolor="k" if big else "none",
-                   linewidth=1.5, depthshade=False)
-        ax.text(*(h[p] + 0.06), str(p), fontsize=9)
-    ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.set_zlim(0, 1)
-    ax.set_xlabel("hidden 1"); ax.set_ylabel("hidden 2"); ax.set_zlabel("hidden 3")
-    ax.set_title(title, fontsize=10)
+from visualize_encoder_backprop_8_3_8 import COLORS, draw_cube  # noqa: E402  (one cube drawing for figures and GIF)
 
 
 def frame(snaps, i, atts, seed):

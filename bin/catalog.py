@@ -286,6 +286,110 @@ def md_table(columns, rows):
     return out
 
 
+# Text a reader of the site gets must stand alone: no pointers into the
+# project's issue tracker ("issue #8", "#3", "the issue's target").
+_ISSUE_REFS = [
+    (r",?\s*as quoted in (?:the )?(?:catalog |stub's )?issue\s*#\d+", ""),
+    (r"\(\s*issue\s*#\d+\s*\)", ""),
+    (r"\b(?:the )?(?:catalog |stub's )?issue\s*#\d+\s*", ""),
+    (r"\bthe (?:stub's )?issue's\b", "the target:"),
+    (r"(?<![\w&/])#\d+\b", ""),
+    (r"\(\s*[;,]\s*", "("),
+    (r"\s+([,;:)])", r"\1"),
+    (r"  +", " "),
+]
+
+
+def plain(text):
+    """Generated prose without references to the issue tracker."""
+    text = "" if text is None else str(text)
+    for pat, rep in _ISSUE_REFS:
+        text = re.sub(pat, rep, text)
+    return text.strip()
+
+
+def headline_label(h):
+    """The headline metric in words (new records carry 'label'; old ones only the key)."""
+    if h.get("label"):
+        return plain(h["label"])
+    key = str(h["metric"]).split(".")
+    words = key[0].replace("_", " ")
+    return words + (f" ({', '.join(k.replace('_', ' ') for k in key[1:])})" if key[1:] else "")
+
+
+def fmt_ours(h):
+    """Our headline value, with its seed spread when the record gives one."""
+    std = h.get("std")
+    if isinstance(std, (int, float)) and not isinstance(std, bool) and isinstance(
+            h.get("ours"), (int, float)):
+        return f"{fmt(h['ours'])} ± {fmt(std)}"
+    return fmt(h.get("ours"))
+
+
+def seed_range(r):
+    """[a, b) -> 'seed a' or 'seeds a-(b-1)'."""
+    try:
+        a, b = int(r[0]), int(r[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return f"seed {a}" if b - a == 1 else f"seeds {a}–{b - 1}"
+
+
+def seeds_text(rec):
+    """'reporting seeds 100-119 (tuned on development seeds 0-9)', or the bare seed."""
+    sb = rec.get("seeds")
+    if not isinstance(sb, dict):
+        return f"seed {rec['seed']} (the record names no seed blocks)" if "seed" in rec else "—"
+    used, rep, dev = (seed_range(sb.get(k)) for k in ("used", "reporting", "development"))
+    role = sb.get("role")
+    head = f"{role} {used}" if role in ("reporting", "development") and used else (used or "—")
+    if role != "reporting" and rep:
+        head += f"; reporting block {rep}"
+    return head + (f" (tuned on development {dev})" if dev else "")
+
+
+def runs_text(h):
+    """'20 runs (paper 10)' from headline.runs / paper_runs, when given."""
+    ours, paper = h.get("runs"), h.get("paper_runs")
+    if ours is None and paper is None:
+        return "—"
+    out = f"{fmt(ours)} run{'s' if ours != 1 else ''}" if ours is not None else "—"
+    return out + (f" (paper {fmt(paper)})" if paper is not None else "")
+
+
+def short_headline(h):
+    """'mean presentations: 638 (paper 619)': one cell of the catalog table."""
+    text = f"{headline_label(h)}: {fmt_ours(h)}"
+    if h.get("paper") is not None:
+        text += f" (paper {fmt(h['paper'])})"
+    return text
+
+
+def render_result(name, rec):
+    """One run record as RESULTS.md shows it: every number next to its name."""
+    h = rec["headline"]
+    lines = [f"#### Run record `runs/{name}.json`", ""] if name != "results" else []
+    paper = fmt(h["paper"]) if h.get("paper") is not None else "gives no number"
+    runs = runs_text(h)
+    lines += [f"- **{headline_label(h)}**: ours {fmt_ours(h)}, paper {paper}"
+              + (f", earlier reproduction {fmt(h['earlier'])}" if h.get("earlier") is not None
+                 else ""),
+              f"- **Reproduces**: {h['reproduces']}"
+              + (f" (rule: {plain(h['rule']).rstrip('.')})" if h.get("rule") else ""),
+              (f"- **Runs**: {runs}; **seeds**: " if runs != "—" else "- **Seeds**: ")
+              + seeds_text(rec),
+              f"- **In one sentence**: {plain(h['summary'])}", ""]
+    if rec.get("table"):
+        lines += md_table(rec["table"]["columns"], rec["table"]["rows"]) + [""]
+    else:
+        lines += md_table(["metric", "value"], flatten(rec["metrics"])) + [""]
+    env = rec["env"]
+    lines += [f"Command: `{rec['command']}`  ",
+              f"Wallclock: {fmt_seconds(rec['wallclock_s'])} "
+              f"(python {env['python']}, numpy {env['numpy']}, {env['platform']})", ""]
+    return lines
+
+
 def render_record(name, rec):
     h = rec["headline"]
     lines = []
@@ -388,45 +492,65 @@ def short_citation(citation):
     return f"{who}, {title}"
 
 
+RATIO_FIGURE = "docs/catalog_ratio.png"   # written by bin/catalog_figure.py
+RATIO_CAPTION = ("Ours against the paper for every stub: the ratio of our headline number to "
+                 "the paper's, on a log scale (1 = the paper's value). Bars show the seed "
+                 "spread where the record gives one; colour is the verdict. A stub whose paper "
+                 "gives no number for the headline has a line of text in its row instead.")
+
+
+def ratio_figure_lines(root):
+    if not os.path.isfile(os.path.join(root, RATIO_FIGURE)):
+        return []
+    return [f"![Ratio of our headline number to the paper's, per stub, coloured by verdict]"
+            f"({RATIO_FIGURE})", "", f"*{RATIO_CAPTION}*", ""]
+
+
 def catalog_table(root):
     rows = []
     for slug, rec in good_stubs(root):
-        h = rec["headline"]
-        rows.append([f"[{slug}]({slug}/)", short_citation(rec["paper"]["citation"]),
-                     rec["paper"]["year"], h["reproduces"], h["summary"],
-                     fmt_seconds(rec['wallclock_s'])])
+        rows.append([f"[{slug}]({slug}/)", rec["paper"]["year"], rec["headline"]["reproduces"],
+                     short_headline(rec["headline"]), fmt_seconds(rec["wallclock_s"])])
     lines = ["<!-- generated by bin/catalog.py from <slug>/results.json; do not edit -->", ""]
-    lines += md_table(["stub", "paper", "year", "reproduces?", "headline", "runtime"], rows)
-    return "\n".join(lines) + "\n"
+    lines += md_table(["stub", "year", "reproduces?", "headline (ours, paper)", "runtime"], rows)
+    lines += [""] + ratio_figure_lines(root)
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def results_md(root):
     stubs = good_stubs(root)
     lines = ["# Results", "",
-             "Generated by `python3 bin/catalog.py` from every `<slug>/results.json` "
-             "(and `<slug>/runs/*.json`); no number here is typed by hand. "
-             "\"Earlier\" is the earlier public numpy catalog's number as quoted in the "
-             "stub's issue. Wallclock is the headline command's, on the machine named in "
-             "the record. `python3 bin/reproduce.py` reruns every command and compares.", ""]
+             "Every stub's headline number next to the paper's, generated by "
+             "`python3 bin/catalog.py` from the run records (`<slug>/results.json`, and "
+             "`<slug>/runs/*.json` for further runs); no number here is typed by hand. "
+             "\"Earlier\" is the number an earlier public numpy reproduction reported. "
+             "\"Reproduces\" is the stub's verdict (yes, partial or no) under the rule "
+             "printed with it, fixed before the run. Wallclock is the headline command's "
+             "time on the machine named in the record; `python3 bin/reproduce.py` reruns "
+             "every command and compares.", ""]
+    lines += ratio_figure_lines(root)
     rows = []
     for slug, rec in stubs:
         h = rec["headline"]
-        rows.append([f"[{slug}]({slug}/)", h["metric"], h["paper"], h.get("earlier"),
-                     h["ours"], h["reproduces"], fmt_seconds(rec['wallclock_s'])])
-    lines += md_table(["stub", "headline metric", "paper", "earlier", "ours",
+        rows.append([f"[{slug}]({slug}/)", headline_label(h), h["paper"], h.get("earlier"),
+                     fmt_ours(h), runs_text(h), h["reproduces"],
+                     fmt_seconds(rec["wallclock_s"])])
+    lines += md_table(["stub", "headline metric", "paper", "earlier", "ours", "runs",
                        "reproduces?", "wallclock"], rows) + [""]
     for era, items in by_era(stubs):
         lines += [f"## {era}", ""]
         for slug, rec in items:
-            lines += [f"### [{slug}]({slug}/)", "", rec["paper"]["citation"], ""]
+            lines += [f"### {slug}", "", f"[{title_of(root, slug)}]({slug}/)", "",
+                      f"Paper: {rec['paper']['citation']}", ""]
             if rec["paper"].get("source"):
-                lines += [f"Paper's numbers: {rec['paper']['source']}.", ""]
+                lines += ["Where the paper states its numbers: "
+                          f"{plain(rec['paper']['source']).rstrip('.')}.", ""]
             er = rec.get("earlier_repro")
             if er and er.get("note"):
-                lines += [f"Earlier reproduction: {er['note']}.", ""]
+                lines += [f"Earlier reproduction: {plain(er['note']).rstrip('.')}.", ""]
             for name, r in load_records(root, slug):
                 if "_error" not in r and not check_record(slug, name, r):
-                    lines += render_record(name, r)
+                    lines += render_result(name, r)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -439,19 +563,24 @@ def visual_tour_md(root):
         lines += [f"## {era}", ""]
         for slug, rec in items:
             gif = f"{slug}/{slug_module(slug)}.gif"
-            lines += [f"### [{title_of(root, slug)}]({slug}/)", "",
-                      f"![{slug}]({gif})", "", tour_text(root, slug), ""]
+            title = title_of(root, slug)
+            lines += [f"### {title}", "", f"[Open the {slug} page]({slug}/) · verdict: "
+                      f"{rec['headline']['reproduces']}", "",
+                      f"![Animation of {title}]({gif})", "", plain(tour_text(root, slug)), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def summary_lines(root):
-    """The book's SUMMARY.md (used by bin/build_book.py)."""
+def summary_lines(root, children=None):
+    """The book's SUMMARY.md (used by bin/build_book.py); children(slug) gives
+    [(title, path)] of pages nested under a stub's page."""
     lines = ["# Summary", "", "[Introduction](index.md)", "",
              "- [Results](RESULTS.md)", "- [Visual tour](VISUAL_TOUR.md)",
              "- [Build notes](BUILD_NOTES.md)", "- [Contributing](CONTRIBUTING.md)", ""]
     for era, items in by_era(good_stubs(root)):
         lines += [f"# {era}", ""]
-        lines += [f"- [{title_of(root, slug)}]({slug}/index.md)" for slug, _ in items]
+        for slug, _ in items:
+            lines.append(f"- [{title_of(root, slug)}]({slug}/index.md)")
+            lines += [f"  - [{t}]({p})" for t, p in (children(slug) if children else [])]
         lines += [""]
     return lines
 

@@ -125,7 +125,7 @@ def test_exact_posterior_sampler_frequencies():
 @pytest.fixture(scope="module")
 def quick_runs():
     """The --quick run (2 seeds), and a 600-step run twice and with seed 1 alone."""
-    cfg = bars.quick_config(dataclasses.replace(CFG, seed=0, n_seeds=2))
+    cfg = bars.make_config(quick=True, seed=0, n_seeds=2)
     quick = bars.train(cfg)
     short = dataclasses.replace(cfg, steps=600, n_evals=3)
     m1, h1 = bars.train(short)
@@ -155,8 +155,9 @@ def test_quick_run_lowers_kl_far_below_start(quick_runs):
 
 
 # ---------------------------------------------------------------- CLI
-@pytest.mark.parametrize("args", [["--seed", "x"], ["--steps", "-5"], ["--n-seeds", "0"],
-                                  ["--batch-size", "0"], ["--lr", "-1"], ["--bogus"]])
+@pytest.mark.parametrize("args", [["--seed", "x"], ["--seed", "-1"], ["--steps", "-5"],
+                                  ["--n-seeds", "0"], ["--batch-size", "0"], ["--lr-gen", "-1"],
+                                  ["--wake", "dreaming"], ["--bogus"]])
 def test_bad_cli_input_exits_2_with_one_line(run_stub, tmp_path, args):
     out = tmp_path / "r.json"
     r = run_stub("bars", *args, "--results", str(out))
@@ -164,6 +165,17 @@ def test_bad_cli_input_exits_2_with_one_line(run_stub, tmp_path, args):
     assert len(r.stderr.strip().splitlines()) == 1
     assert "error" in r.stderr.lower()
     assert not out.exists()
+
+
+def test_unwritable_results_path_fails_before_training(run_stub, tmp_path):
+    r = run_stub("bars", "--results", str(tmp_path / "missing" / "r.json"), timeout=20)
+    assert r.returncode == 2 and "does not exist" in r.stderr
+    assert "step" not in r.stdout               # no training started
+
+
+def test_presets_apply_under_explicit_flags():
+    cfg = bars.make_config(online=True, quick=True, steps=7)
+    assert (cfg.batch_size, cfg.lr_gen, cfg.steps) == (1, 0.03, 7)
 
 
 def test_hand_built_solution_fits_and_is_read_as_eight_bar_units():

@@ -20,6 +20,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bars  # noqa: E402
 
+PAPER_KL = bars.PAPER["metrics"]["kl_bits_median"]
+
 VIZ = os.path.join(HERE, "viz")
 
 
@@ -46,7 +48,7 @@ def fig_kl_curve(cfg, hist, ev):
     ax.semilogy(ex[1:], np.median(kl[1:], 1), color="C1", lw=1.5, ls="--",
                 label=f"KL, median of {kl.shape[1]} seeds")
     ax.semilogy(ex[1:], gap[1:, 0], color="C2", lw=1.2, label=f"recognition gap, seed {cfg.seed}")
-    ax.axhline(0.10, color="k", ls=":", label="paper ~0.10 bits")
+    ax.axhline(PAPER_KL, color="k", ls=":", label=f"paper ~{PAPER_KL:g} bits")
     ax.axhline(0.451, color="C3", ls=":", label="earlier repro 0.451 (2M online)")
     ax.set_xscale("log")
     ax.set_xlabel("training examples per seed")
@@ -205,7 +207,7 @@ def fig_seeds(cfg, ev):
     fig, ax = plt.subplots(figsize=(7, 3.6))
     ax.bar(seeds - 0.2, kl, 0.4, label="KL[p_data||p_model] (generative gap)")
     ax.bar(seeds + 0.2, gap, 0.4, label="E_data KL[q||posterior] (recognition gap)")
-    ax.axhline(0.10, color="k", ls=":", label="paper ~0.10 / headline target")
+    ax.axhline(PAPER_KL, color="k", ls=":", label=f"paper ~{PAPER_KL:g}")
     ax.axhline(0.15, color="C3", ls=":", label="median target 0.15")
     ax.set_xticks(seeds)
     ax.set_xlabel("seed")
@@ -241,7 +243,7 @@ def fig_diagnosis(cfg):
         ax.set_xticks(range(len(runs)))
         ax.set_xticklabels([n for n, _ in runs], fontsize=7)
     axes[0].set_yscale("log")
-    axes[0].axhline(0.10, color="k", ls=":", label="paper ~0.10")
+    axes[0].axhline(PAPER_KL, color="k", ls=":", label=f"paper ~{PAPER_KL:g}")
     axes[0].axhline(0.15, color="C3", ls=":", label="median target 0.15")
     axes[0].set_ylabel("final exact KL (bits), dots = seeds, bar = median")
     axes[0].legend(fontsize=7)

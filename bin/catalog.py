@@ -8,6 +8,7 @@ every stub keeps the contract (shared/SPEC.md, CONTRIBUTING.md).
     python3 bin/catalog.py --check         # exit 1 on any stale file or broken contract
     python3 bin/catalog.py --check --slug nbb-xor   # one stub's contract only
     python3 bin/catalog.py --root DIR      # operate on another checkout (tests use it)
+    python3 bin/catalog.py --sync          # copy bin/plumbing.py's block into every stub
 
 Generated, never edited by hand:
   README.md            between <!-- catalog:begin --> and <!-- catalog:end -->
@@ -52,6 +53,25 @@ ALLOWED = {
     "test": {"numpy", "pytest"},
 }
 NOT_STUBS = {"bin", "tests", "book", "docs", ".ci", ".github"}
+
+# The skeleton every stub's main file follows (CONTRIBUTING.md, "The skeleton").
+PLUMBING_BEGIN = "# ==== catalog plumbing: begin"
+PLUMBING_END = "# ==== catalog plumbing: end ===="
+SKELETON_GLOBALS = ["SLUG", "PAPER", "EARLIER"]
+SKELETON_FUNCS = {  # name -> positional arguments, in order (defaults allowed where given)
+    "train": ["cfg", "log"],
+    "evaluate": ["model", "cfg"],
+    "summarise": ["cfg", "model", "history"],
+    "describe": ["cfg", "metrics"],
+}
+SKELETON_ORDER = ["Config", "train", "evaluate", "summarise", "describe"]
+CONFIG_FIELDS = ["seed", "n_seeds", "quick", "dev_seeds", "report_seeds", "verdict_metric",
+                 "verdict_sense", "verdict_tol", "verdict_partial"]
+VERDICT_SENSES = ("at_most", "at_least", "match")
+MAX_FUNC_LINES = 80          # "no function over about 60 lines"; 80 is where the check fails
+# Stubs not yet moved to the skeleton; the list only shrinks (issue: catalog kit v2).
+LEGACY = {"adding-problem", "bars", "encoder-backprop-8-3-8", "flip-flop", "helmholtz-shifter",
+          "linear-transformers-fwp", "nbb-moving-light", "nbb-xor", "world-models-carracing"}
 
 RESULTS_BEGIN, RESULTS_END = "<!-- results:begin -->", "<!-- results:end -->"
 TOUR_BEGIN, TOUR_END = "<!-- tour:begin -->", "<!-- tour:end -->"
@@ -153,13 +173,176 @@ def check_record(slug, name, rec):
     if not isinstance(rec.get("tolerance"), dict) or "rel" not in rec["tolerance"]:
         errs.append(f"{where}: tolerance must be {{\"rel\": number}}")
     script = f"{slug}/{slug_module(slug)}.py"
-    if script not in rec["command"] or "--results" not in rec["command"]:
+    extra = f"{slug}/experiments_{slug_module(slug)}.py"
+    if (script not in rec["command"] and (name == "results" or extra not in rec["command"])) \
+            or "--results" not in rec["command"]:
         errs.append(f"{where}: command must run {script} with --results")
     else:
         target = rec["command"].split("--results")[1].split()[0]
         want = (f"{slug}/results.json" if name == "results" else f"{slug}/runs/{name}.json")
         if target != want:
             errs.append(f"{where}: command writes {target}, expected {want}")
+    return errs
+
+
+# Blocks copied verbatim from a template in bin/ into each stub: (file of the stub, template).
+BLOCKS = [("{m}.py", "plumbing.py", PLUMBING_BEGIN, PLUMBING_END),
+          ("make_{m}_gif.py", "gif_writer.py", "# ==== catalog gif writer: begin",
+           "# ==== catalog gif writer: end ====")]
+
+
+def _block_of(text, begin=PLUMBING_BEGIN, end=PLUMBING_END):
+    """The text from the begin marker's line to the end marker's line, or None."""
+    i, j = text.find(begin), text.find(end)
+    if i < 0 or j < i or text.count(begin) != 1:
+        return None
+    i = text.rfind("\n", 0, i) + 1
+    return text[i:j + len(end)]
+
+
+def template_block(root, template="plumbing.py"):
+    """A template's block as bin/ holds it, marker lines included."""
+    begin, end = next((b, e) for _, t, b, e in BLOCKS if t == template)
+    return _block_of(open(os.path.join(root, "bin", template)).read(), begin, end)
+
+
+def sync_blocks(root, slug):
+    """Copy every template's block into the stub's files; the names of files changed."""
+    changed = []
+    for fname, template, begin, end in BLOCKS:
+        p = os.path.join(root, slug, fname.format(m=slug_module(slug)))
+        text, block = open(p).read(), template_block(root, template)
+        old = _block_of(text, begin, end)
+        if old is None:
+            raise SystemExit(f"catalog: {p} has no '{begin}' ... end markers; add them once "
+                             "where the block goes, then --sync")
+        if old != block:
+            with open(p, "w") as fh:
+                fh.write(text.replace(old, block))
+            changed.append(os.path.relpath(p, root))
+    return changed
+
+
+def check_blocks(root, slug):
+    errs = []
+    for fname, template, begin, end in BLOCKS:
+        f = fname.format(m=slug_module(slug))
+        p = os.path.join(root, slug, f)
+        if not os.path.isfile(p):
+            continue
+        block = _block_of(open(p).read(), begin, end)
+        if block is None:
+            errs.append(f"{slug}: {f} lacks the block of bin/{template} (markers '{begin}')")
+        elif block != template_block(root, template):
+            errs.append(f"{slug}: {f}: the block differs from bin/{template} (run python3 "
+                        "bin/catalog.py --sync; edit the template, not the copy)")
+    return errs
+
+
+def _plumbing_module(root):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("catalog_plumbing",
+                                                  os.path.join(root, "bin", "plumbing.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def check_skeleton(root, slug):
+    """The main file follows the skeleton: names, signatures, order, the verbatim block."""
+    m = slug_module(slug)
+    p = os.path.join(root, slug, m + ".py")
+    if not os.path.isfile(p):
+        return []
+    text = open(p).read()
+    errs, where = check_blocks(root, slug), f"{slug}: {m}.py"
+    block = _block_of(text)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as e:
+        return errs + [f"{where} does not parse ({e})"]
+    block_line = text[:text.find(PLUMBING_BEGIN)].count("\n") + 1 if block else 10 ** 9
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assigned = {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                if isinstance(t, ast.Name)}
+    for g in SKELETON_GLOBALS:
+        if g not in assigned:
+            errs.append(f"{where} lacks the module global {g}")
+    for name, args in SKELETON_FUNCS.items():
+        node = defs.get(name)
+        if not isinstance(node, ast.FunctionDef):
+            errs.append(f"{where} lacks def {name}({', '.join(args)})")
+            continue
+        got = [a.arg for a in node.args.args]
+        if got != args:
+            errs.append(f"{where}: {name} takes ({', '.join(got)}), the skeleton says "
+                        f"({', '.join(args)})")
+    cfg = defs.get("Config")
+    if not isinstance(cfg, ast.ClassDef):
+        errs.append(f"{where} lacks class Config")
+    else:
+        if not any("dataclass" in ast.unparse(d) for d in cfg.decorator_list):
+            errs.append(f"{where}: Config is not a dataclass")
+        fields = [n.target.id for n in cfg.body if isinstance(n, ast.AnnAssign)
+                  and isinstance(n.target, ast.Name)]
+        for f in CONFIG_FIELDS:
+            if f not in fields:
+                errs.append(f"{where}: Config lacks the field {f}")
+        if "PRESETS" not in fields or "'quick'" not in ast.unparse(
+                next(n for n in cfg.body if isinstance(n, ast.AnnAssign)
+                     and getattr(n.target, "id", "") == "PRESETS")):
+            errs.append(f"{where}: Config needs PRESETS with a 'quick' entry")
+        lines = text.splitlines()
+        for n in cfg.body:
+            if (isinstance(n, ast.AnnAssign) and n.target.id not in ("PRESETS",)
+                    and "#" not in lines[n.end_lineno - 1]):
+                errs.append(f"{where}: Config.{n.target.id} has no comment (its --help text)")
+    order = [defs[n].lineno for n in SKELETON_ORDER if n in defs]
+    if order != sorted(order) or (order and max(order) > block_line):
+        errs.append(f"{where}: the skeleton's order is Config, train, evaluate, summarise, "
+                    "describe, then the plumbing block")
+    for n in ast.walk(tree):
+        if isinstance(n, ast.FunctionDef) and n.lineno < block_line:
+            length = n.end_lineno - n.lineno + 1
+            if length > MAX_FUNC_LINES:
+                errs.append(f"{where}: {n.name} is {length} lines (split it; at most "
+                            f"{MAX_FUNC_LINES})")
+    if not re.search(r'^if __name__ == "__main__":\n    main\(\)', text, re.M):
+        errs.append(f"{where} must end with: if __name__ == \"__main__\": main()")
+    return errs
+
+
+def check_seeds_and_verdict(root, slug, name, rec):
+    """Seed blocks named, headline on the reporting block, verdict = the catalog's rule."""
+    where = f"{slug}: run record '{name}'"
+    sb = rec.get("seeds")
+    if not isinstance(sb, dict) or not all(k in sb for k in ("used", "development",
+                                                              "reporting", "role")):
+        return [f"{where} lacks seeds {{used, development, reporting, role}}"]
+    errs = []
+    dev, rep = sb["development"], sb["reporting"]
+    if not (dev[1] <= rep[0] or rep[1] <= dev[0]):
+        errs.append(f"{where}: development seeds {dev} overlap reporting seeds {rep}")
+    if name == "results" and sb["role"] != "reporting":
+        errs.append(f"{where}: the headline must run on the reporting seeds {rep}, "
+                    f"not {sb['used']}")
+    cfg = rec.get("config", {})
+    missing = [f for f in CONFIG_FIELDS if f not in cfg]
+    if missing:
+        return errs + [f"{where}: config lacks {', '.join(missing)}"]
+    if cfg["verdict_sense"] not in VERDICT_SENSES:
+        errs.append(f"{where}: verdict_sense must be one of {VERDICT_SENSES}")
+        return errs
+    import types
+    ns = types.SimpleNamespace(**cfg)
+    try:
+        want, rule = _plumbing_module(root).verdict(ns, rec["metrics"], rec["paper"])
+    except (KeyError, TypeError, ZeroDivisionError) as e:
+        return errs + [f"{where}: the verdict cannot be computed from the record ({e!r})"]
+    if rec["headline"].get("reproduces") != want or rec["headline"].get("rule") != rule:
+        errs.append(f"{where}: headline verdict {rec['headline'].get('reproduces')!r} is not "
+                    f"what the catalog's rule gives ({want!r}: {rule})")
     return errs
 
 
@@ -244,8 +427,12 @@ def check_stub(root, slug):
     running = ""
     if os.path.isfile(rp):
         running = open(rp).read().split("## Running", 1)[-1].split("\n## ", 1)[0]
+    if slug not in LEGACY:
+        errs += check_skeleton(root, slug)
     for name, rec in recs:
         rec_errs = check_record(slug, name, rec)
+        if not rec_errs and slug not in LEGACY:
+            rec_errs = check_seeds_and_verdict(root, slug, name, rec)
         errs += rec_errs
         if not rec_errs and rec["command"] not in running:
             errs.append(f"{slug}: README's Running section does not give the command of "
@@ -613,6 +800,8 @@ def main(argv=None):
     ap.add_argument("--check", action="store_true",
                     help="write nothing; exit 1 if a generated file is stale or a stub "
                          "breaks the contract")
+    ap.add_argument("--sync", action="store_true",
+                    help="copy the plumbing block of bin/plumbing.py into every stub (or --slug)")
     ap.add_argument("--slug", action="append",
                     help="only this stub (repeatable); top-level files are then skipped")
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -625,6 +814,11 @@ def main(argv=None):
     if unknown:
         print(f"catalog: no stub folder {', '.join(unknown)}", file=sys.stderr)
         return 2
+    if args.sync:
+        for slug in slugs:
+            for f in (sync_blocks(root, slug) if slug not in LEGACY else []):
+                print(f"synced {f}")
+        return 0
     gen = generated_files(root, slugs)
     if args.slug:
         gen = {p: c for p, c in gen.items()

@@ -60,8 +60,30 @@ BREAKS = {
     "headline metric absent": lambda d: toy_stub.edit_record(d, lambda r: r["headline"].update(metric="nope")),
     "stale results block": lambda d: toy_stub.edit_record(d, lambda r: r["table"]["rows"][0].__setitem__(1, 0.1234)),
     "command not in Running": lambda d: _sub(os.path.join(d, "README.md"),
-                                             "python3 toy-stub/toy_stub.py --seed 0 --results toy-stub/results.json", "run it"),
+                                             "python3 toy-stub/toy_stub.py --seed 10000 --results toy-stub/results.json", "run it"),
     "no tour markers": lambda d: _sub(os.path.join(d, "README.md"), "<!-- tour:end -->", ""),
+    # the skeleton and the verbatim blocks
+    "drifted plumbing block": lambda d: _sub(os.path.join(d, "toy_stub.py"),
+                                             "def fail(message: str):", "def fail(message):"),
+    "drifted gif writer block": lambda d: _sub(os.path.join(d, "make_toy_stub_gif.py"),
+                                               "hold_ms: int = 2500", "hold_ms: int = 900"),
+    "missing train": lambda d: _sub(os.path.join(d, "toy_stub.py"), "def train(cfg, log=None):",
+                                    "def fit(cfg, log=None):"),
+    "evaluate takes its arguments in another order": lambda d: _sub(
+        os.path.join(d, "toy_stub.py"), "def evaluate(model, cfg):", "def evaluate(cfg, model):"),
+    "Config field without a comment": lambda d: _sub(
+        os.path.join(d, "toy_stub.py"), "n: int = 1000                         # draws per seed",
+        "n: int = 1000"),
+    "Config lacks report_seeds": lambda d: _sub(
+        os.path.join(d, "toy_stub.py"), "    report_seeds: tuple = (10000, 10010)  # reporting block\n", ""),
+    # seeds and verdicts
+    "headline on development seeds": lambda d: toy_stub.edit_record(
+        d, lambda r: r["seeds"].update(role="development")),
+    "record lacks seeds": lambda d: toy_stub.edit_record(d, lambda r: r.pop("seeds")),
+    "typed verdict": lambda d: toy_stub.edit_record(
+        d, lambda r: r["headline"].update(reproduces="no")),
+    "verdict rule loosened after the run": lambda d: toy_stub.edit_record(
+        d, lambda r: r["config"].update(verdict_tol=5.0)),
 }
 
 
@@ -84,6 +106,6 @@ def test_generated_tables_come_from_the_record(toy):
     rec = json.load(open(os.path.join(d, "results.json")))
     readme = open(os.path.join(root, "README.md")).read()
     results = open(os.path.join(root, "RESULTS.md")).read()
-    assert rec["headline"]["summary"] in readme
+    assert "[toy-stub](toy-stub/)" in readme
     assert rec["headline"]["summary"] in results
     assert "Watch nothing happen." in open(os.path.join(root, "VISUAL_TOUR.md")).read()

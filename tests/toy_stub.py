@@ -12,36 +12,57 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLUG = "toy-stub"
 
 MAIN = '''"""Toy stub: the mean of N uniform draws (a stand-in for an experiment)."""
-import argparse, json, platform, sys, time
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 
+SLUG = "toy-stub"
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--results", default=None)
-    a = ap.parse_args()
-    t0 = time.time()
-    mean = float(np.random.default_rng(a.seed).random(a.n).mean())
-    rec = {
-        "slug": "toy-stub", "command": " ".join(["python3", "toy-stub/toy_stub.py"] + sys.argv[1:]),
-        "seed": a.seed, "config": {"n": a.n}, "metrics": {"mean": mean, "nested": {"n": a.n}},
-        "paper": {"citation": "Nobody, A. (1987). A toy. Nowhere.", "year": 1987,
-                  "metrics": {"mean": 0.5}, "source": "by construction"},
-        "earlier_repro": None,
-        "headline": {"metric": "mean", "ours": mean, "paper": 0.5, "earlier": None,
-                     "reproduces": "yes" if abs(mean - 0.5) < 0.05 else "no",
-                     "rule": "yes if |mean - 0.5| < 0.05", "summary": f"mean {mean:.3f} (paper 0.5)"},
-        "table": {"columns": ["metric", "ours", "paper"], "rows": [["mean", mean, 0.5]]},
-        "tolerance": {"rel": 1e-12}, "wallclock_s": time.time() - t0,
-        "env": {"python": platform.python_version(), "numpy": np.__version__,
-                "platform": platform.platform()},
-    }
-    print(f"mean {mean:.4f} (paper 0.5)")
-    if a.results:
-        with open(a.results, "w") as fh:
-            json.dump(rec, fh, indent=1)
+
+@dataclass
+class Config:
+    seed: int = 10000                     # first seed
+    n_seeds: int = 1                      # seeds seed .. seed+n_seeds-1
+    quick: bool = False                   # reduced run
+    n: int = 1000                         # draws per seed
+    dev_seeds: tuple = (0, 10000)         # development block
+    report_seeds: tuple = (10000, 10010)  # reporting block
+    verdict_metric: str = "mean"          # the paper's statistic
+    verdict_sense: str = "match"          # either side
+    verdict_tol: float = 0.1              # yes within 10%
+    verdict_partial: float = 0.5          # partial within 50%
+    PRESETS: ClassVar[dict] = {"quick": {"n": 100}}
+
+
+PAPER = {"citation": "Nobody, A. (1987). A toy. Nowhere.", "year": 1987,
+         "metrics": {"mean": 0.5}, "runs": 1, "source": "by construction"}
+EARLIER = None
+
+
+def train(cfg, log=None):
+    draws = [seed_streams(s, ("data",))["data"].random(cfg.n)
+             for s in range(cfg.seed, cfg.seed + cfg.n_seeds)]
+    return np.array(draws), {"n": cfg.n}
+
+
+def evaluate(model, cfg):
+    return {"mean": float(model.mean())}
+
+
+def summarise(cfg, model, history):
+    return {**evaluate(model, cfg), "nested": {"n": cfg.n}, "n_runs": cfg.n_seeds}
+
+
+def describe(cfg, metrics):
+    return {"summary": f"mean {metrics['mean']:.3f} (paper 0.5)", "label": "mean of the draws",
+            "table": {"columns": ["metric", "ours", "paper"], "rows": [["mean", metrics["mean"], 0.5]]},
+            "tolerance": {"rel": 1e-12, "basis": "deterministic"}}
+
+
+#BLOCK#
 
 
 if __name__ == "__main__":
@@ -59,7 +80,7 @@ Mean of draws.
 [toy_stub.py](toy_stub.py)
 
 ## Running
-`python3 toy-stub/toy_stub.py --seed 0 --results toy-stub/results.json`
+`python3 toy-stub/toy_stub.py --seed 10000 --results toy-stub/results.json`
 
 ## Results
 <!-- results:begin -->
@@ -95,11 +116,15 @@ def make_repo(root):
     d = os.path.join(root, SLUG)
     os.makedirs(os.path.join(d, "viz"))
     m = "toy_stub"
+    sys.path.insert(0, os.path.join(root, "bin"))
+    import catalog
     with open(os.path.join(d, f"{m}.py"), "w") as fh:
-        fh.write(MAIN)
-    for f in (f"visualize_{m}.py", f"make_{m}_gif.py"):
-        with open(os.path.join(d, f), "w") as fh:
-            fh.write("import matplotlib\nimport numpy as np\n")
+        fh.write(MAIN.replace("#BLOCK#", catalog.template_block(root)))
+    with open(os.path.join(d, f"visualize_{m}.py"), "w") as fh:
+        fh.write("import matplotlib\nimport numpy as np\n")
+    with open(os.path.join(d, f"make_{m}_gif.py"), "w") as fh:
+        fh.write("import matplotlib\nimport numpy as np\n\n"
+                 + catalog.template_block(root, "gif_writer.py") + "\n")
     with open(os.path.join(d, f"test_{m}.py"), "w") as fh:
         fh.write("import pytest\nimport toy_stub\n")
     with open(os.path.join(d, "README.md"), "w") as fh:
@@ -107,7 +132,7 @@ def make_repo(root):
     _png(os.path.join(d, "viz", "hist.png"))
     from PIL import Image
     Image.fromarray(np.zeros((8, 8), dtype=np.uint8)).save(os.path.join(d, f"{m}.gif"))
-    subprocess.run([sys.executable, f"{SLUG}/{m}.py", "--seed", "0", "--results",
+    subprocess.run([sys.executable, f"{SLUG}/{m}.py", "--seed", "10000", "--results",
                     f"{SLUG}/results.json"], cwd=root, check=True, capture_output=True)
     subprocess.run([sys.executable, "bin/catalog.py", "--root", root], check=True,
                    capture_output=True, cwd=root)

@@ -198,19 +198,23 @@ def verdict(cfg, metrics: dict, paper: dict):
     return ("partial" if gap <= part else "no"), rule
 
 
-def run_record(cfg, metrics: dict, command: str, wallclock: float) -> dict:
-    """The run record (CONTRIBUTING.md): everything the README and the catalog show."""
-    d = describe(cfg, metrics)
-    reproduces, rule = verdict(cfg, metrics, PAPER)
+def run_record(cfg, metrics: dict, command: str, wallclock: float, paper=None, earlier=None,
+               describe_fn=None) -> dict:
+    """The run record (CONTRIBUTING.md): everything the README and the catalog show.
+    An experiments_ script passes its own paper numbers and describe function."""
+    paper = PAPER if paper is None else paper
+    earlier = EARLIER if paper is PAPER else earlier
+    d = (describe_fn or describe)(cfg, metrics)
+    reproduces, rule = verdict(cfg, metrics, paper)
     name = cfg.verdict_metric
     return {
         "slug": SLUG, "command": command, "seed": cfg.seed, "seeds": seed_block(cfg),
-        "config": dataclasses.asdict(cfg), "metrics": metrics, "paper": PAPER,
-        "earlier_repro": EARLIER,
+        "config": dataclasses.asdict(cfg), "metrics": metrics, "paper": paper,
+        "earlier_repro": earlier,
         "headline": {"metric": name, "label": d.get("label", name), "ours": lookup(metrics, name),
-                     "std": metrics.get(name.split(".")[-1] + "_std"), "paper": PAPER["metrics"][name],
-                     "earlier": (EARLIER or {}).get("metrics", {}).get(name),
-                     "runs": metrics["n_runs"], "paper_runs": PAPER.get("runs", 1),
+                     "std": metrics.get(name + "_std"), "paper": paper["metrics"][name],
+                     "earlier": (earlier or {}).get("metrics", {}).get(name),
+                     "runs": metrics["n_runs"], "paper_runs": paper.get("runs", 1),
                      "reproduces": reproduces, "rule": rule, "summary": d["summary"]},
         "table": d["table"],
         "tolerance": d.get("tolerance", {"rel": 1e-9, "basis": "deterministic: same seed, "

@@ -682,7 +682,8 @@ def short_citation(citation):
 RATIO_FIGURE = "docs/catalog_ratio.png"   # written by bin/catalog_figure.py
 RATIO_CAPTION = ("Ours against the paper for every stub: the ratio of our headline number to "
                  "the paper's, on a log scale (1 = the paper's value). Bars show the seed "
-                 "spread where the record gives one; colour is the verdict. A stub whose paper "
+                 "spread where the record gives one (an arrow: the spread reaches zero); "
+                 "colour is the verdict. A stub whose paper "
                  "gives no number for the headline has a line of text in its row instead.")
 
 

@@ -63,7 +63,7 @@ def figure_data(root):
             row["ratio"] = _r(ratio)
             if _num(std):
                 spread = abs(std / paper)
-                row["lo"], row["hi"] = _r(max(ratio - spread, ratio / 100)), _r(ratio + spread)
+                row["lo"], row["hi"] = _r(max(ratio - spread, 0.0)), _r(ratio + spread)
         rows.append(row)
     return rows
 
@@ -76,8 +76,8 @@ def draw(rows, path):
     from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
     n = len(rows)
-    fig, ax = plt.subplots(figsize=(11, 1.6 + 0.5 * n), dpi=100)
-    vals = [v for r in rows for v in (r["ratio"], r["lo"], r["hi"]) if v]
+    fig, ax = plt.subplots(figsize=(11, 1.6 + 0.6 * n), dpi=100)
+    vals = [v for r in rows for v in (r["ratio"], r["hi"]) if v]
     span = max([abs(math.log10(v)) for v in vals] + [math.log10(2)]) * 1.25
     ax.set_xscale("log")
     ax.set_xlim(10 ** -span, 10 ** span)
@@ -89,9 +89,12 @@ def draw(rows, path):
             ax.text(1, i, f"{r['note']} (ours {catalog.fmt(r['ours'])}; {r['verdict']})",
                     ha="center", va="center", fontsize=9, style="italic", color=colour)
             continue
-        if r["lo"] is not None:
-            ax.errorbar(r["ratio"], i, xerr=[[r["ratio"] - r["lo"]], [r["hi"] - r["ratio"]]],
+        if r["lo"] is not None:   # a spread reaching zero runs off the log axis: arrow
+            lo = max(r["lo"], 10 ** -span)
+            ax.errorbar(r["ratio"], i, xerr=[[r["ratio"] - lo], [r["hi"] - r["ratio"]]],
                         fmt="none", ecolor=colour, elinewidth=2, capsize=4, zorder=2)
+            if r["lo"] < 10 ** -span:
+                ax.plot(lo, i, "<", ms=8, color=colour, zorder=4, clip_on=False)
         ax.plot(r["ratio"], i, "o", ms=10, color=colour, mec="black", mew=0.6, zorder=3)
         ax.text(1.01, i, f"{catalog.fmt(r['ours'])} / {catalog.fmt(r['paper'])}"
                 f" = {r['ratio']:.3g}", transform=ax.get_yaxis_transform(),
@@ -102,7 +105,8 @@ def draw(rows, path):
     ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(range(n))
-    ax.set_yticklabels([f"{r['slug']} ({r['year']})\n" + textwrap.shorten(r["label"], 46)
+    ax.set_yticklabels([f"{r['slug']} ({r['year']})\n" + "\n".join(
+                            textwrap.wrap(textwrap.shorten(r["label"], 84), 44))
                         for r in rows], fontsize=8.5)
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlabel("ours / paper, headline metric (log scale; 1 = the paper's number, "

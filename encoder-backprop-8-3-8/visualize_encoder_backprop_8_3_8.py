@@ -46,7 +46,7 @@ def draw_cube(ax, h, title, highlight=(), fontsize=9):
         ax.text(*(h[p] + 0.06), str(p), fontsize=fontsize)
     ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.set_zlim(0, 1)
     ax.set_xticks([0, 0.5, 1]); ax.set_yticks([0, 0.5, 1]); ax.set_zticks([0, 0.5, 1])
-    ax.tick_params(labelsize=fontsize - 1, pad=0)
+    ax.tick_params(labelsize=max(8, fontsize - 1), pad=0)          # >= 8 pt: >= 10 px in the GIF
     ax.set_xlabel("h1", fontsize=fontsize, labelpad=-2)
     ax.set_ylabel("h2", fontsize=fontsize, labelpad=-2)
     ax.set_zlabel("h3", fontsize=fontsize, labelpad=-2)

@@ -15,11 +15,11 @@ import nbb_xor as nx  # noqa: E402
 
 
 def mid_training_state(seed=3, presentations=300):
-    """Weights after some training, plus the state one tick into a presentation."""
-    cfg = nx.Config(seed=seed, n_seeds=2, max_presentations=presentations, run_to_cap=True, lam=0.01,
-                    eta=0.01)
-    model, _ = nx.train(cfg)
-    return cfg, model
+    """Weights after some training (2 development-seed runs of the 3-hidden net)."""
+    cfg = nx.make_config(seed=seed, n_seeds=2, max_presentations=presentations, run_to_cap=True,
+                         lam=0.01, eta=0.01, variants=False)
+    model, _ = nx.train_runs(cfg)
+    return nx.rule_of(cfg), model
 
 
 def test_substance_conservation_of_one_tick():
@@ -38,8 +38,8 @@ def test_substance_conservation_of_one_tick():
     c = np.zeros(frame.shape + (net["N"],))
     checked = 0
     for t in range(cfg.ticks):
-        x_new, net_new, c_new, (pay, receive, ext) = nx.nbb_tick(W, x, net_in, c, frame, gate, cfg,
-                                                                 net, None)
+        x_new, net_new, c_new, (pay, receive, ext) = nx.nbb_tick(W, x, net_in, c, frame, gate, net,
+                                                                 cfg, None)
         paid_by_inner = pay[:, n_in:, :].sum((1, 2))
         assert np.allclose(receive.sum((1, 2)), paid_by_inner, rtol=1e-12, atol=1e-15)
         dW = -pay + receive + ext
@@ -66,8 +66,8 @@ def test_constant_payoff_is_eta_per_active_connection_into_the_correct_output():
     c = np.zeros(frame.shape + (net["N"],))
     paid = 0.0
     for t in range(cfg.ticks):
-        x_new, net_in, c, (pay, receive, ext) = nx.nbb_tick(W, x, net_in, c, frame, gate, cfg,
-                                                             net, None)
+        x_new, net_in, c, (pay, receive, ext) = nx.nbb_tick(W, x, net_in, c, frame, gate, net,
+                                                             cfg, None)
         want = cfg.eta * x[:, :, None] * x_new[:, None, :] * net["M"] * gate[:, None, :]
         assert np.array_equal(ext, want)
         paid += ext.sum()
@@ -77,8 +77,7 @@ def test_constant_payoff_is_eta_per_active_connection_into_the_correct_output():
 
 def test_winner_take_all_invariant():
     """At most one winner per competitive subset, and only with positive net input."""
-    cfg = nx.Config(n_hidden=2, n_subsets=2)
-    net = nx.build_net(cfg)
+    net = nx.build_net(2, 2, True)
     rng = np.random.default_rng(1)
     net_in = rng.normal(size=(50, 3, net["N"]))
     net_in[0, 0, net["groups"][0]] = 0.3          # a tie: the lowest index must win
@@ -95,8 +94,8 @@ def test_three_test_ticks_equal_the_full_six_tick_cycle():
     """Frozen, clamped feedforward net: the last 3 of 6 ticks equal tick 3."""
     cfg, model = mid_training_state(seed=5, presentations=200)
     pats = np.broadcast_to(np.arange(4), (2, 4))
-    ok3, _ = nx.test_patterns(model["W"], pats, cfg, model["net"], None)
-    full = nx.present(model["W"], pats, cfg, model["net"], None, learn=False)
+    ok3, _ = nx.test_patterns(model["W"], pats, model["net"], cfg, None)
+    full = nx.present(model["W"], pats, model["net"], cfg, None, learn=False)
     assert full["out"].shape == (2, 4, cfg.ticks, 2)
     want = np.eye(2)[nx.XOR_TARGETS[pats]]
     ok6 = (full["out"][:, :, -cfg.test_ticks:, :] == want[:, :, None, :]).all((-1, -2))
@@ -104,31 +103,39 @@ def test_three_test_ticks_equal_the_full_six_tick_cycle():
 
 
 def test_sweep_is_the_same_as_single_seed_runs_and_deterministic():
-    cfg = nx.Config(seed=7, n_seeds=3, max_presentations=150, run_to_cap=True, lam=0.01, eta=0.01)
-    m1, h1 = nx.train(cfg)
-    m2, h2 = nx.train(cfg)
+    cfg = nx.make_config(seed=7, n_seeds=3, max_presentations=150, run_to_cap=True, lam=0.01,
+                         eta=0.01, variants=False)
+    m1, h1 = nx.train_runs(cfg)
+    m2, h2 = nx.train_runs(cfg)
     assert np.array_equal(m1["W"], m2["W"]) and np.array_equal(h1["solved_at"], h2["solved_at"])
     for k in range(3):
-        mk, _ = nx.train(dataclasses.replace(cfg, seed=cfg.seed + k, n_seeds=1))
+        mk, _ = nx.train_runs(dataclasses.replace(cfg, seed=cfg.seed + k, n_seeds=1))
         assert np.array_equal(mk["W"][0], m1["W"][k])
 
 
-def test_quick_sweep_learns_what_an_untrained_net_cannot():
-    """Headline rule, 5 seeds: every run finds a solution; with lam = eta = 0
-    (no learning) the same 5 nets never do."""
-    cfg = nx.Config(seed=0, n_seeds=5)
-    m = nx.summarize(nx.train(cfg)[1], cfg.criterion)
-    assert m["n_solved"] == 5 and m["mean_presentations"] < 2000
+def test_quick_run_learns_what_an_untrained_net_cannot():
+    """--quick (5 reporting-block seeds, 3 hidden): every run finds a solution well
+    inside the cap; with lam = eta = 0 (no learning) the same 5 nets never do."""
+    cfg = nx.make_config(quick=True)
+    assert cfg.n_seeds == 5 and not cfg.variants and cfg.seed == cfg.report_seeds[0]
+    model, hist = nx.train(cfg)
+    m = nx.summarise(cfg, model, hist)
+    assert m["n_solved"] == 5 and m["mean_presentations"] < 2000 and m["n_runs"] == 5
+    again = nx.summarise(cfg, *nx.train(cfg))
+    assert {k: v for k, v in again.items() if k != "timing"} == \
+        {k: v for k, v in m.items() if k != "timing"}
     frozen = dataclasses.replace(cfg, lam=1e-300, eta=0.0, max_presentations=200, run_to_cap=True)
-    model, hist = nx.train(frozen)
+    model, hist = nx.train_runs(frozen)
     assert np.array_equal(model["W"], model["W0"])
     assert (hist["solved_at"] < 0).all()
 
 
-def test_bad_cli_input_exits_2_with_one_line(run_stub):
+def test_bad_cli_input_exits_2_with_one_line_before_any_work(run_stub, tmp_path):
+    out = tmp_path / "r.json"
     for args in (["--seed", "x"], ["--seed", "-1"], ["--n-seeds", "0"], ["--reward", "often"],
-                 ["--lam", "1.5"], ["--max-presentations", "-3"]):
-        r = run_stub("nbb-xor", *args)
+                 ["--lam", "1.5"], ["--max-presentations", "-3"],
+                 ["--results", str(tmp_path / "missing" / "r.json")]):
+        r = run_stub("nbb-xor", *args, *([] if "--results" in args else ["--results", str(out)]))
         assert r.returncode == 2, args
-        lines = [ln for ln in r.stderr.strip().splitlines() if "error" in ln]
-        assert len(lines) == 1 and r.stdout == "", (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == "", (args, r.stderr)
+        assert not out.exists() and not (tmp_path / "missing").exists()

@@ -56,7 +56,7 @@ def figure_data(root):
         if not _num(paper) or paper == 0:
             row["note"] = ("the paper gives no number" if paper is None
                            else f"the paper says \u201c{paper}\u201d")
-        elif not _num(ours) or ours / paper <= 0:
+        elif not _num(ours) or ours / paper < 0:
             row["note"] = f"ours {catalog.fmt(ours)}, paper {catalog.fmt(paper)}: no positive ratio"
         else:
             ratio = ours / paper
@@ -77,7 +77,7 @@ def draw(rows, path):
 
     n = len(rows)
     fig, ax = plt.subplots(figsize=(11, 1.6 + 0.6 * n), dpi=100)
-    vals = [v for r in rows for v in (r["ratio"], r["hi"]) if v]
+    vals = [v for r in rows for v in (r["ratio"], r["hi"]) if v]   # 0 sits at the left edge
     span = max([abs(math.log10(v)) for v in vals] + [math.log10(2)]) * 1.25
     ax.set_xscale("log")
     ax.set_xlim(10 ** -span, 10 ** span)
@@ -95,7 +95,11 @@ def draw(rows, path):
                         fmt="none", ecolor=colour, elinewidth=2, capsize=4, zorder=2)
             if r["lo"] < 10 ** -span:
                 ax.plot(lo, i, "<", ms=8, color=colour, zorder=4, clip_on=False)
-        ax.plot(r["ratio"], i, "o", ms=10, color=colour, mec="black", mew=0.6, zorder=3)
+        if r["ratio"] == 0:       # ours is 0: a triangle on the left edge, pointing off it
+            ax.plot(10 ** (-0.93 * span), i, "<", ms=11, color=colour, mec="black", mew=0.6, zorder=4,
+                    clip_on=False)
+        else:
+            ax.plot(r["ratio"], i, "o", ms=10, color=colour, mec="black", mew=0.6, zorder=3)
         ax.text(1.01, i, f"{catalog.fmt(r['ours'])} / {catalog.fmt(r['paper'])}"
                 f" = {r['ratio']:.3g}", transform=ax.get_yaxis_transform(),
                 va="center", fontsize=9)

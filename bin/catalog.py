@@ -70,8 +70,7 @@ CONFIG_FIELDS = ["seed", "n_seeds", "quick", "dev_seeds", "report_seeds", "verdi
 VERDICT_SENSES = ("at_most", "at_least", "match")
 MAX_FUNC_LINES = 80          # "no function over about 60 lines"; 80 is where the check fails
 # Stubs not yet moved to the skeleton; the list only shrinks (issue: catalog kit v2).
-LEGACY = {"adding-problem", "bars", "flip-flop", "helmholtz-shifter",
-          "linear-transformers-fwp", "nbb-moving-light", "nbb-xor", "world-models-carracing"}
+LEGACY = {"bars"}
 
 RESULTS_BEGIN, RESULTS_END = "<!-- results:begin -->", "<!-- results:end -->"
 TOUR_BEGIN, TOUR_END = "<!-- tour:begin -->", "<!-- tour:end -->"
@@ -370,13 +369,14 @@ def check_stub(root, slug):
             errs.append(f"{slug}: missing {f}")
     # imports
     roles = {files["main"]: "main", files["viz"]: "viz", files["gif_maker"]: "viz",
-             files["test"]: "test"}
+             files["test"]: "test", f"experiments_{m}.py": "main"}
     for f, role in roles.items():
         p = os.path.join(d, f)
         if not os.path.isfile(p):
             continue
         # the folder's own modules: the stub for viz and tests, the visualiser for the GIF maker
-        own = {m, f"visualize_{m}"} if role != "main" else set()
+        own = ({m, f"visualize_{m}", f"experiments_{m}"} if role != "main"
+               else {m} if f.startswith("experiments_") else set())
         allowed = ALLOWED[role] | STDLIB | own
         try:
             bad = sorted(imported_top_modules(p) - allowed)
@@ -545,8 +545,9 @@ def runs_text(h):
 
 
 def short_headline(h):
-    """'mean presentations: 638 (paper 619)': one cell of the catalog table."""
-    text = f"{headline_label(h)}: {fmt_ours(h)}"
+    """'mean presentations: 638 (paper 619)': one cell of the catalog table (the
+    label up to its first comma or parenthesis; the whole label is on the stub page)."""
+    text = f"{re.split(r'[,(;]', headline_label(h))[0].strip()}: {fmt_ours(h)}"
     if h.get("paper") is not None:
         text += f" (paper {fmt(h['paper'])})"
     return text

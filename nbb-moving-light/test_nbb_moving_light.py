@@ -16,9 +16,9 @@ import nbb_moving_light as ml  # noqa: E402
 
 
 def test_light_sweeps_one_cell_per_tick_in_both_directions():
-    cfg = ml.Config()
-    net = ml.build_net(cfg)
-    f = ml.light_frames(cfg, net, np.array([0, 1]))            # (2, T, N)
+    cfg = ml.make_config()
+    net = ml.build_net(cfg.n_cells, cfg.recurrent)
+    f = ml.light_frames(cfg.ticks, cfg.n_cells, net, np.array([0, 1]))   # (2, T, N)
     retina = f[..., 1:net["n_in"]]
     assert (f[..., 0] == 1).all()                               # always-on unit
     assert (retina[:, :cfg.n_cells].sum(-1) == 1).all()         # one lit cell per tick 1..5
@@ -32,14 +32,15 @@ def test_light_sweeps_one_cell_per_tick_in_both_directions():
 def test_recurrent_mask_and_substance_conservation():
     """Outputs connect to themselves; what connections leaving output units pay
     is redistributed exactly, what input connections pay is dissipated."""
-    cfg = ml.Config(seed=2, n_seeds=3, max_cycles=200, run_to_cap=True, lam=0.01, eta=0.01,
-                    reward="every")
-    model, _ = ml.train(cfg)
+    cfg = ml.make_config(seed=2, n_seeds=3, max_cycles=200, run_to_cap=True, lam=0.01, eta=0.01,
+                         reward="every")
+    model, _ = ml.train_runs(cfg)
+    rule = ml.rule_of(cfg)
     net, W = model["net"], model["W"]
     out, n_in = net["out"], net["n_in"]
     assert (net["M"][out, out] == 1).all() and (net["M"][:, :n_in] == 0).all()
     d = np.array([0, 1, 0])
-    frames = ml.light_frames(cfg, net, d)
+    frames = ml.light_frames(cfg.ticks, cfg.n_cells, net, d)
     gate = np.zeros((3, net["N"]))
     gate[:, out] = np.eye(2)[d]
     x = np.zeros((3, net["N"]))
@@ -47,8 +48,8 @@ def test_recurrent_mask_and_substance_conservation():
     c = np.zeros((3, net["N"], net["N"]))
     recurrent_paid = 0.0
     for t in range(cfg.ticks):
-        x, net_in, c, (pay, receive, ext) = ml.nbb_tick(W, x, net_in, c, frames[:, t], gate, cfg,
-                                                        net, None)
+        x, net_in, c, (pay, receive, ext) = ml.nbb_tick(W, x, net_in, c, frames[:, t], gate, net,
+                                                        rule, None)
         assert np.allclose(receive.sum((1, 2)), pay[:, n_in:, :].sum((1, 2)), rtol=1e-12,
                            atol=1e-15)
         dW = -pay + receive + ext
@@ -60,12 +61,12 @@ def test_recurrent_mask_and_substance_conservation():
 
 
 def test_determinism_and_sweep_equals_single_seeds():
-    cfg = ml.Config(seed=4, n_seeds=3, max_cycles=150, run_to_cap=True, lam=0.01, eta=0.01)
-    m1, h1 = ml.train(cfg)
-    m2, h2 = ml.train(cfg)
+    cfg = ml.make_config(seed=4, n_seeds=3, max_cycles=150, run_to_cap=True, lam=0.01, eta=0.01)
+    m1, h1 = ml.train_runs(cfg)
+    m2, h2 = ml.train_runs(cfg)
     assert np.array_equal(m1["W"], m2["W"]) and np.array_equal(h1["solved_at"], h2["solved_at"])
     for k in range(3):
-        mk, _ = ml.train(dataclasses.replace(cfg, seed=cfg.seed + k, n_seeds=1))
+        mk, _ = ml.train_runs(dataclasses.replace(cfg, seed=cfg.seed + k, n_seeds=1))
         assert np.array_equal(mk["W"][0], m1["W"][k])
 
 
@@ -73,20 +74,33 @@ def test_known_seed_solves_and_untrained_nets_only_solve_by_luck():
     """Seed 9 with the headline rule learns the direction (it starts wrong); of
     seeds 0-9 without learning (lam = eta = 0) exactly those whose initial
     weights happen to answer both directions right count as solved."""
-    model, hist = ml.train(ml.Config(seed=9, n_seeds=1))
+    model, hist = ml.train_runs(ml.make_config(seed=9, n_seeds=1))
     assert not hist["solved_initially"][0] and 0 < hist["solved_at"][0] < 1000
-    assert ml.evaluate(model)["all_solved"][0]
-    frozen = ml.Config(seed=0, n_seeds=10, lam=1e-300, eta=0.0, max_cycles=100, run_to_cap=True)
-    model, hist = ml.train(frozen)
+    assert ml.frozen_test(model)["solved_directions"].all()
+    frozen = ml.make_config(seed=0, n_seeds=10, lam=1e-300, eta=0.0, max_cycles=100, run_to_cap=True)
+    model, hist = ml.train_runs(frozen)
     assert np.array_equal(model["W"], model["W0"])
     assert np.array_equal(hist["solved_at"] > 0, hist["solved_initially"])
     assert hist["solved_initially"].sum() <= 5
 
 
-def test_bad_cli_input_exits_2_with_one_line(run_stub):
-    for args in (["--seed", "x"], ["--n-seeds", "0"], ["--reward", "sometimes"],
-                 ["--max-cycles", "-1"]):
-        r = run_stub("nbb-moving-light", *args)
+def test_quick_run_is_deterministic_and_beats_chance():
+    """--quick (10 reporting-block seeds): most runs learn; untrained nets solve only by luck
+    (at most 5 of 10 above), and the same config gives the same metrics twice."""
+    cfg = ml.make_config(quick=True)
+    assert cfg.n_seeds == 10 and not cfg.stability and cfg.seed == cfg.report_seeds[0]
+    m = ml.summarise(cfg, *ml.train(cfg))
+    assert m["n_solved"] >= 8 and m["n_runs"] == 10
+    again = ml.summarise(cfg, *ml.train(cfg))
+    assert {k: v for k, v in again.items() if k != "timing"} == \
+        {k: v for k, v in m.items() if k != "timing"}
+
+
+def test_bad_cli_input_exits_2_with_one_line_before_any_work(run_stub, tmp_path):
+    out = tmp_path / "r.json"
+    for args in (["--seed", "x"], ["--seed", "-1"], ["--n-seeds", "0"], ["--reward", "sometimes"],
+                 ["--max-cycles", "-1"], ["--results", str(tmp_path / "missing" / "r.json")]):
+        r = run_stub("nbb-moving-light", *args, *([] if "--results" in args else ["--results", str(out)]))
         assert r.returncode == 2, args
-        lines = [ln for ln in r.stderr.strip().splitlines() if "error" in ln]
-        assert len(lines) == 1 and r.stdout == "", (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == "", (args, r.stderr)
+        assert not out.exists() and not (tmp_path / "missing").exists()

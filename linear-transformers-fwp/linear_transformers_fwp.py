@@ -51,90 +51,102 @@ d_key = 16 instead of 64 (knees expected at 16/32/64/96 instead of 64/128/256/38
 S swept 8..160, one FAVOR+ size (m = 32); squared error summed over value components; Adam with
 a fixed step budget instead of "until convergence".
 
-    python3 linear-transformers-fwp/linear_transformers_fwp.py --seed 0
-    python3 linear-transformers-fwp/linear_transformers_fwp.py --experiment capacity --seed 0
+    python3 linear-transformers-fwp/linear_transformers_fwp.py --seed 10000 --n-seeds 5
+    python3 linear-transformers-fwp/experiments_linear_transformers_fwp.py --seed 10000 --cap-seeds 3
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
-import os
-import platform
-import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SLUG = "linear-transformers-fwp"
-CACHE = os.path.join(HERE, ".cache")
 FEATURE_MAPS = ("identity", "elu", "dpfp1", "dpfp2", "dpfp3")
 CAPACITY_METHODS = FEATURE_MAPS + ("favor", "softmax")
 RULES = ("sum", "delta")
 
 
 # ----------------------------------------------------------------------------- config
-
 @dataclass
 class Config:
-    seed: int = field(default=0, metadata={"help": "root seed; spawned into data/init/eval streams"})
-    experiment: str = field(default="headline", metadata={
-        "help": "headline (equivalences + Setting 2) or capacity (Setting 1 sweep)"})
-    n_seeds: int = field(default=3, metadata={"help": "Setting 2: train seeds seed..seed+n_seeds-1"})
+    seed: int = 10000            # first seed; Setting 2 trains seeds seed..seed+n_seeds-1
+    n_seeds: int = 5             # Setting 2 seeds (each trains both rules)
+    quick: bool = False          # reduced run for tests and smoke runs (a few seconds)
     # equivalence check (random inputs)
-    eq_T: int = field(default=24, metadata={"help": "equivalence: sequence length"})
-    eq_batch: int = field(default=8, metadata={"help": "equivalence: random sequences"})
-    eq_d_in: int = field(default=12, metadata={"help": "equivalence: input size of the slow net"})
-    eq_d_key: int = field(default=8, metadata={"help": "equivalence: key/query size"})
-    eq_d_value: int = field(default=6, metadata={"help": "equivalence: value size"})
-    norm_eps: float = field(default=1e-6, metadata={
-        "help": "added to every normaliser's denominator (Eq. 3 and Eq. 7)"})
-    # Setting 1: capacity
-    cap_d_key: int = field(default=16, metadata={"help": "Setting 1 key size (paper: 64)"})
-    cap_S: tuple = field(default=(8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 80, 96,
-                                  112, 128, 144, 160),
-                         metadata={"help": "Setting 1 numbers of keys S = L (paper: 20..600)"})
-    cap_methods: tuple = field(default=CAPACITY_METHODS, metadata={"help": "Setting 1 methods"})
-    cap_steps: int = field(default=2000, metadata={"help": "Setting 1 Adam steps per run (paper: to convergence)"})
-    favor_m: int = field(default=32, metadata={
-        "help": "Setting 1 FAVOR+ random features, fixed per run (paper: several sizes at d_key 64)"})
-    cap_seeds: int = field(default=1, metadata={
-        "help": "Setting 1 seeds per (method, S), from --seed on; curves are their median"})
-    cap_batch: int = field(default=32, metadata={"help": "Setting 1 episodes per step"})
-    cap_lr: float = field(default=1e-2, metadata={"help": "Setting 1 Adam learning rate"})
-    cap_eval_episodes: int = field(default=512, metadata={"help": "Setting 1 evaluation episodes"})
-    knee_loss: float = field(default=0.05, metadata={
-        "help": "knee = S where the final loss crosses this (a memory returning 0 scores 1)"})
+    eq_T: int = 24               # equivalence: sequence length
+    eq_batch: int = 8            # equivalence: random sequences
+    eq_d_in: int = 12            # equivalence: input size of the slow net
+    eq_d_key: int = 8            # equivalence: key/query size
+    eq_d_value: int = 6          # equivalence: value size
+    norm_eps: float = 1e-6       # added to every normaliser's denominator (Eq. 3 and Eq. 7)
+    # Setting 1: capacity (the sweep itself is in experiments_linear_transformers_fwp.py)
+    cap_d_key: int = 16          # Setting 1 key size (paper: 64)
+    cap_S: tuple = (8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 80, 96, 112, 128, 144, 160)  # Setting 1 S = L (paper: 20..600)
+    cap_methods: tuple = CAPACITY_METHODS  # Setting 1 methods
+    cap_steps: int = 2000        # Setting 1 Adam steps per run (paper: to convergence)
+    favor_m: int = 32            # Setting 1 FAVOR+ random features (paper: several sizes at d_key 64)
+    cap_seeds: int = 1           # Setting 1 seeds per (method, S), from --seed on; curves are their median
+    cap_batch: int = 32          # Setting 1 episodes per step
+    cap_lr: float = 1e-2         # Setting 1 Adam learning rate
+    cap_eval_episodes: int = 512  # Setting 1 evaluation episodes
+    knee_loss: float = 0.05      # knee = S where the final loss crosses this (a memory returning 0 scores 1)
     # Setting 2: update rules
-    S: int = field(default=20, metadata={"help": "Setting 2 distinct keys and values (paper: 20)"})
-    L: int = field(default=40, metadata={"help": "Setting 2 pairs per sequence, with replacement (paper: 2S = 40)"})
-    d_key: int = field(default=64, metadata={"help": "Setting 2 key size (paper: 64)"})
-    nu: int = field(default=1, metadata={"help": "Setting 2 DPFP order (paper: DPFP-1)"})
-    steps: int = field(default=600, metadata={"help": "Setting 2 Adam steps per rule"})
-    batch_size: int = field(default=32, metadata={"help": "Setting 2 episodes per step"})
-    lr: float = field(default=1e-2, metadata={"help": "Setting 2 Adam learning rate"})
-    eval_episodes: int = field(default=1024, metadata={"help": "Setting 2 evaluation episodes"})
-    log_every: int = field(default=20, metadata={"help": "Setting 2 history interval (steps)"})
-    success_loss: float = field(default=0.01, metadata={
-        "help": "Setting 2: 'near-zero loss' means final loss below this"})
+    S: int = 20                  # Setting 2 distinct keys and values (paper: 20)
+    L: int = 40                  # Setting 2 pairs per sequence, with replacement (paper: 2S = 40)
+    d_key: int = 64              # Setting 2 key size (paper: 64)
+    nu: int = 1                  # Setting 2 DPFP order (paper: DPFP-1)
+    steps: int = 600             # Setting 2 Adam steps per rule
+    batch_size: int = 32         # Setting 2 episodes per step
+    lr: float = 1e-2             # Setting 2 Adam learning rate
+    eval_episodes: int = 1024    # Setting 2 evaluation episodes
+    log_every: int = 20          # Setting 2 history interval (steps)
+    success_loss: float = 0.01   # Setting 2: "near-zero loss" means a final loss below this
+    fail_loss: float = 0.1       # Setting 2: the sum rule "fails" with a final loss at or above this
     # shared
-    init_scale: float = field(default=1.0, metadata={"help": "embedding init std = init_scale / sqrt(d_key)"})
-    adam_b1: float = field(default=0.9, metadata={"help": "Adam beta1"})
-    adam_b2: float = field(default=0.999, metadata={"help": "Adam beta2"})
-    adam_eps: float = field(default=1e-8, metadata={"help": "Adam epsilon"})
-    decay_from: float = field(default=0.5, metadata={
-        "help": "learning rate held until this fraction of the steps, then linear to 0"})
-    quick: bool = field(default=False, metadata={"help": "reduced run for tests / smoke checks"})
+    init_scale: float = 1.0      # embedding init std = init_scale / sqrt(d_key)
+    adam_b1: float = 0.9         # Adam beta1
+    adam_b2: float = 0.999       # Adam beta2
+    adam_eps: float = 1e-8       # Adam epsilon
+    decay_from: float = 0.5      # learning rate held until this fraction of the steps, then linear to 0
+    dev_seeds: tuple = (0, 10000)          # development block: every choice above was made on seeds < 10000
+    report_seeds: tuple = (10000, 10100)   # reporting block: the headline and the capacity sweep
+    verdict_metric: str = "delta_beats_sum_rate"  # fraction of seeds: delta loss < success_loss, sum >= fail_loss
+    verdict_sense: str = "at_least"        # the paper: the delta rule solves Setting 2, the sum rule fails
+    verdict_tol: float = 0.0               # yes: on every seed
+    verdict_partial: float = 0.5           # partial: on at least half the seeds
+    PRESETS: ClassVar[dict] = {
+        "quick": dict(n_seeds=1, steps=200, eval_episodes=256, cap_S=(8, 24),
+                      cap_methods=("identity", "dpfp1"), cap_steps=400, cap_eval_episodes=128),
+    }
+
+    def __post_init__(self):
+        for k in ("n_seeds", "cap_seeds", "eq_T", "eq_batch", "eq_d_in", "eq_d_key", "eq_d_value",
+                  "cap_d_key", "cap_steps", "cap_batch", "cap_eval_episodes", "S", "L", "d_key",
+                  "nu", "steps", "batch_size", "eval_episodes", "log_every"):
+            if getattr(self, k) <= 0:
+                raise ValueError(f"--{k.replace('_', '-')} must be positive, got {getattr(self, k)}")
+        for k in ("cap_lr", "lr", "knee_loss", "success_loss", "fail_loss", "init_scale", "adam_eps"):
+            if not getattr(self, k) > 0:
+                raise ValueError(f"--{k.replace('_', '-')} must be positive, got {getattr(self, k)}")
+        if not 0 <= self.decay_from < 1:
+            raise ValueError(f"--decay-from must be in [0, 1), got {self.decay_from}")
 
 
-def quick_config(cfg: Config) -> Config:
-    """The --quick reduction: a few seconds, same code path."""
-    return dataclasses.replace(cfg, quick=True, n_seeds=1, steps=200, eval_episodes=256,
-                               cap_S=(8, 24), cap_methods=("identity", "dpfp1"),
-                               cap_steps=400, cap_eval_episodes=128)
-
+PAPER = {
+    "citation": "Schlag, I., Irie, K. & Schmidhuber, J. (2021). Linear Transformers Are Secretly "
+                "Fast Weight Programmers. ICML 2021, PMLR 139 (arXiv:2102.11174).",
+    "year": 2021,
+    "metrics": {"delta_beats_sum_rate": 1.0},
+    "runs": 1,
+    "source": "synthetic Setting 2 (its learning-curve figure, one curve per rule): the delta rule "
+              "reaches a loss near zero, the sum rule stays high; the equivalences are the paper's "
+              "derivation (exact algebraic identities)",
+}
+EARLIER = {"metrics": {"equivalence_max_abs_diff": 2.2e-16},
+           "note": "equivalence to 2.2e-16 on random inputs; no Setting 1 or 2, no feature maps, "
+                   "no end-to-end delta-rule training; 0.1 s"}
 
 # ----------------------------------------------------------------------------- data
 
@@ -477,6 +489,7 @@ def rule_loss_and_grads(params, batch, rule, cfg: Config):
     return loss, grads
 
 
+
 # ----------------------------------------------------------------------------- training
 
 class Adam:
@@ -501,10 +514,8 @@ def lr_at(step, steps, lr, decay_from):
 
 
 def streams(seed):
-    """One SeedSequence spawned into named generators."""
-    data, init, ev = np.random.SeedSequence(seed).spawn(3)
-    return {"data": np.random.default_rng(data), "init": np.random.default_rng(init),
-            "eval": np.random.default_rng(ev)}
+    """The named generators of one seed (data, init, eval)."""
+    return seed_streams(seed, ("data", "init", "eval"))
 
 
 def train_capacity(cfg: Config, method, S, seed):
@@ -533,38 +544,6 @@ def measure_knee(S_values, losses, thr):
     return None
 
 
-def capacity_sweep(cfg: Config, log=print):
-    """Setting 1 over every method, S and seed. Returns metrics.
-
-    With several seeds, capacity_loss is the median over seeds at each S and
-    capacity_knee the knee of that median curve; the per-seed curves and
-    knees are kept beside them.
-    """
-    seeds = range(cfg.seed, cfg.seed + cfg.cap_seeds)
-    t0, done = time.time(), 0
-    n_runs = len(cfg.cap_methods) * len(cfg.cap_S) * cfg.cap_seeds
-    per_seed = {m: [[] for _ in seeds] for m in cfg.cap_methods}
-    for m in cfg.cap_methods:
-        for i, seed in enumerate(seeds):
-            for S in cfg.cap_S:
-                loss, _ = train_capacity(cfg, m, S, seed)
-                per_seed[m][i].append(loss)
-                done += 1
-                el = time.time() - t0
-                log(f"capacity {m:>8s} seed {seed} S={S:4d} loss={loss:.3e}  [{done}/{n_runs}, "
-                    f"{el:.0f}s elapsed, ~{el / done * (n_runs - done):.0f}s left]")
-    curves = {m: [float(x) for x in np.median(per_seed[m], axis=0)] for m in cfg.cap_methods}
-    out = {"capacity_knee": {m: measure_knee(cfg.cap_S, curves[m], cfg.knee_loss)
-                             for m in cfg.cap_methods},
-           "d_dot": {m: d_dot(m, cfg.cap_d_key, cfg.favor_m) for m in cfg.cap_methods},
-           "capacity_min_loss": {m: min(curves[m]) for m in cfg.cap_methods},
-           "capacity_loss": curves, "S": list(cfg.cap_S), "n_seeds": cfg.cap_seeds}
-    if cfg.cap_seeds > 1:
-        out["capacity_knee_per_seed"] = {
-            m: [measure_knee(cfg.cap_S, c, cfg.knee_loss) for c in per_seed[m]]
-            for m in cfg.cap_methods}
-        out["capacity_loss_per_seed"] = per_seed
-    return out
 
 
 def train_rule(cfg: Config, rule, seed, log=None):
@@ -572,7 +551,7 @@ def train_rule(cfg: Config, rule, seed, log=None):
     rng = streams(seed)
     params = init_rule_params(cfg, rng["init"])
     opt = Adam(params, cfg)
-    hist, window, t0 = {"step": [], "loss": []}, [], time.time()
+    hist, window = {"step": [], "loss": []}, []
     for step in range(cfg.steps):
         batch = make_batch(rng["data"], cfg.S, cfg.L, cfg.batch_size, replace=True)
         loss, grads = rule_loss_and_grads(params, batch, rule, cfg)
@@ -582,38 +561,39 @@ def train_rule(cfg: Config, rule, seed, log=None):
             hist["step"].append(step + 1)
             hist["loss"].append(float(np.mean(window)))
             window = []
-            if log and (step + 1) % (cfg.log_every * 10) == 0:
-                el = time.time() - t0
-                log(f"  {rule:5s} seed {seed} step {step + 1:5d} loss {hist['loss'][-1]:.3e} "
-                    f"{el:.1f}s elapsed, ~{el / (step + 1) * (cfg.steps - step - 1):.1f}s left")
+            if log:
+                log(step + 1, cfg.steps, {"rule": rule, "seed": seed, "loss": hist["loss"][-1]})
     return params, hist
 
 
-def train(cfg: Config, log=print):
-    """The headline training: both update rules on Setting 2, n_seeds seeds each.
+def train(cfg: Config, log=None):
+    """The headline: the equivalences, then both update rules on Setting 2, n_seeds seeds each.
 
     Returns (models, history): models[rule][i] are the slow weights of seed
-    cfg.seed + i, history[rule][i] their learning curves.
+    cfg.seed + i, history[rule][i] their learning curves; history["equivalences"]
+    the round-off differences between the equal forms.
     """
     models, history = {r: [] for r in RULES}, {r: [] for r in RULES}
+    history["equivalences"] = check_equivalences(cfg, streams(cfg.seed)["eval"])
+    total = cfg.n_seeds * len(RULES) * cfg.steps
     for i in range(cfg.n_seeds):
-        for r in RULES:
-            p, h = train_rule(cfg, r, cfg.seed + i, log)
+        for j, r in enumerate(RULES):
+            done = (i * len(RULES) + j) * cfg.steps          # progress over all runs
+            run_log = (lambda s, _, m, done=done: log(done + s, total, m)) if log else None
+            p, h = train_rule(cfg, r, cfg.seed + i, run_log)
             models[r].append(p)
             history[r].append(h)
     return models, history
 
 
-def evaluate(models, cfg: Config, history=None):
-    """Setting 2 final loss per rule and seed on held-out episodes (eval stream).
 
-    With the training history, also the first logged step whose mean training
-    loss is below success_loss (None if never).
-    """
+
+def evaluate(model, cfg: Config):
+    """Setting 2 final loss per rule and seed on held-out episodes (eval stream)."""
     out = {"setting2_final_loss": {}, "setting2_seed_losses": {}, "setting2_mean_beta": {}}
     for r in RULES:
         losses, betas = [], []
-        for i, p in enumerate(models[r]):
+        for i, p in enumerate(model[r]):
             batch = make_batch(streams(cfg.seed + i)["eval"], cfg.S, cfg.L,
                                cfg.eval_episodes, replace=True)
             y, c = rule_forward(p, batch, r, cfg)
@@ -631,326 +611,293 @@ def evaluate(models, cfg: Config, history=None):
     out["setting2_delta_solved"] = int(sum(x < cfg.success_loss for x in d["delta"]))
     out["setting2_sum_solved"] = int(sum(x < cfg.success_loss for x in d["sum"]))
     out["n_seeds"] = cfg.n_seeds
-    if history is not None:
-        out["setting2_first_step_below_success"] = {
-            r: [next((s for s, l in zip(h["step"], h["loss"]) if l < cfg.success_loss), None)
-                for h in history[r]] for r in RULES}
     return out
 
 
-# ----------------------------------------------------------------------------- run records
-
-CITATION = ("Schlag, I., Irie, K. & Schmidhuber, J. (2021). Linear Transformers Are Secretly "
-            "Fast Weight Programmers. ICML 2021, PMLR 139 (arXiv:2102.11174).")
-PAPER_KNEE = {"elu": 60, "dpfp1": 128, "dpfp2": 256, "dpfp3": 384}  # at d_key = 64, as in issue #6
-
-
-def env_info():
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "platform": platform.platform()}
-
-
-def save_run(cfg, models, history, metrics):
-    """Cache what the figures need (the visualisers load this, never retrain)."""
-    os.makedirs(CACHE, exist_ok=True)
-    arrays = {f"{r}_{i}_{k}": v for r in RULES for i, p in enumerate(models[r])
-              for k, v in p.items()}
-    np.savez(os.path.join(CACHE, f"setting2_seed{cfg.seed}.npz"), **arrays)
-    with open(os.path.join(CACHE, f"setting2_seed{cfg.seed}.json"), "w") as fh:
-        json.dump({"config": config_dict(cfg), "history": history, "metrics": metrics}, fh)
+def summarise(cfg: Config, model: dict, history: dict) -> dict:
+    """Equivalences, Setting 2 losses per seed, and the verdict statistic."""
+    out = {**history["equivalences"], **evaluate(model, cfg)}
+    d, s = out["setting2_seed_losses"]["delta"], out["setting2_seed_losses"]["sum"]
+    wins = [dl < cfg.success_loss and sl >= cfg.fail_loss for dl, sl in zip(d, s)]
+    out["delta_beats_sum_rate"] = float(np.mean(wins))
+    out["n_runs"] = cfg.n_seeds
+    out["setting2_first_step_below_success"] = {
+        r: [next((st for st, l in zip(h["step"], h["loss"]) if l < cfg.success_loss), None)
+            for h in history[r]] for r in RULES}
+    return out
 
 
-def load_run(seed=0):
-    """(cfg, models, history, metrics) from the cache, or None if there is none."""
-    base = os.path.join(CACHE, f"setting2_seed{seed}")
-    if not (os.path.isfile(base + ".npz") and os.path.isfile(base + ".json")):
-        return None
-    with open(base + ".json") as fh:
-        meta = json.load(fh)
-    c = meta["config"]
-    cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items()})
-    arr = np.load(base + ".npz")
-    models = {r: [{k: arr[f"{r}_{i}_{k}"] for k in ("E", "w_key", "w_value", "b_beta")}
-                  for i in range(cfg.n_seeds)] for r in RULES}
-    return cfg, models, meta["history"], meta["metrics"]
-
-
-def load_or_train_run(seed=0, log=print):
-    """The cached headline run for the figures; trains and caches it once if missing."""
-    run = load_run(seed)
-    if run is None:
-        log("no saved run in .cache/: training the headline configuration once")
-        cfg = Config(seed=seed)
-        models, history = train(cfg, log)
-        save_run(cfg, models, history, evaluate(models, cfg, history))
-        run = load_run(seed)
-    return run
-
-
-def config_dict(cfg):
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
-
-
-def headline_record(cfg, metrics, command, wallclock):
-    eq_keys = ("equivalence_max_abs_diff", "causal_equivalence_max_abs_diff",
-               "delta_equivalence_max_abs_diff")
-    eq_worst = max([metrics[k] for k in eq_keys]
-                   + list(metrics["feature_equivalence_max_abs_diff"].values()))
-    sl = metrics["setting2_seed_losses"]
-    n = cfg.n_seeds
-    delta_ok = metrics["setting2_delta_solved"] == n
-    sum_fails = all(x >= 10 * cfg.success_loss for x in sl["sum"])
-    better = all(d < s for d, s in zip(sl["delta"], sl["sum"]))
-    rt = 1e-12
-    if eq_worst < rt and delta_ok and sum_fails:
-        rep = "yes"
-    elif eq_worst < rt and better:
-        rep = "partial"
-    else:
-        rep = "no"
-    fl = metrics["setting2_final_loss"]
-    summary = (f"forms agree to {eq_worst:.1e}; Setting 2 (DPFP-1, L=40 with replacement): "
-               f"delta rule loss {fl['delta']:.1e} ({metrics['setting2_delta_solved']}/{n} seeds "
-               f"< {cfg.success_loss}), sum rule {fl['sum']:.2f} (paper: delta ~0, sum fails)")
-    table = {"columns": ["quantity", "ours", "paper"], "rows": [
-        ["linear attention vs FWP, max |diff|", f"{metrics['equivalence_max_abs_diff']:.1e}",
-         "equal (the paper's derivation)"],
-        ["causal attention vs recurrent scan, every step",
-         f"{metrics['causal_equivalence_max_abs_diff']:.1e}", "equal (the paper's derivation)"],
-        *[[f"{m} attention (normalised) vs FWP", f"{v:.1e}", "equal (the paper's derivation)"]
-          for m, v in metrics["feature_equivalence_max_abs_diff"].items()],
-        ["delta rule: W scan vs unrolled form", f"{metrics['delta_equivalence_max_abs_diff']:.1e}",
-         "—"],
-        [f"Setting 2 sum rule, final loss (median of {n})", f"{fl['sum']:.3f}", "fails"],
-        [f"Setting 2 delta rule, final loss (median of {n})", f"{fl['delta']:.2e}",
-         "near zero"],
-        ["Setting 2 seeds with delta loss < " + str(cfg.success_loss),
-         f"{metrics['setting2_delta_solved']}/{n}", "—"],
-    ]}
+def describe(cfg: Config, metrics: dict) -> dict:
+    """One-line summary and the Results table of the headline."""
+    m, n = metrics, cfg.n_seeds
+    eq_worst = max([m["equivalence_max_abs_diff"], m["causal_equivalence_max_abs_diff"],
+                    m["delta_equivalence_max_abs_diff"]]
+                   + list(m["feature_equivalence_max_abs_diff"].values()))
+    fl, sl = m["setting2_final_loss"], m["setting2_seed_losses"]
+    derivation = "equal (the paper's derivation)"
+    rows = [["linear attention vs FWP, max |diff|", f"{m['equivalence_max_abs_diff']:.1e}", derivation],
+            ["causal attention vs recurrent scan, every step",
+             f"{m['causal_equivalence_max_abs_diff']:.1e}", derivation],
+            *[[f"{k} attention (normalised) vs FWP", f"{v:.1e}", derivation]
+              for k, v in m["feature_equivalence_max_abs_diff"].items()],
+            ["delta rule: W scan vs unrolled form", f"{m['delta_equivalence_max_abs_diff']:.1e}", "-"],
+            [f"Setting 2 sum rule, final loss: median (min..max) of {n}",
+             f"{fl['sum']:.3f} ({min(sl['sum']):.3f}..{max(sl['sum']):.3f})", "fails (stays high)"],
+            [f"Setting 2 delta rule, final loss: median (min..max) of {n}",
+             f"{fl['delta']:.2e} ({min(sl['delta']):.1e}..{max(sl['delta']):.1e})", "near zero"],
+            [f"seeds where delta < {cfg.success_loss:g} and sum >= {cfg.fail_loss:g}",
+             f"{round(m['delta_beats_sum_rate'] * n)}/{n}", "the paper's figure"]]
     return {
-        "slug": SLUG, "command": command, "seed": cfg.seed, "config": config_dict(cfg),
-        "metrics": metrics,
-        "paper": {"citation": CITATION, "year": 2021,
-                  "metrics": {"equivalence": "exact (algebraic identity)",
-                              "setting2_final_loss": {"sum": "fails (stays high)",
-                                                      "delta": "near zero"}},
-                  "source": "the equivalence derivation, and synthetic Setting 2 (its learning-curve figure)"},
-        "earlier_repro": {"metrics": {"equivalence_max_abs_diff": 2.2e-16},
-                          "note": "equivalence to 2.2e-16 on random inputs; no Setting 1 or 2, "
-                                  "no feature maps, no end-to-end delta-rule training; 0.1 s"},
-        "headline": {
-            "metric": "setting2_final_loss.delta", "ours": fl["delta"], "paper": "near zero",
-            "earlier": None, "reproduces": rep,
-            "rule": (f"yes if every equivalence holds to < {rt:g} and the delta rule's final "
-                     f"loss is < {cfg.success_loss} on every seed while the sum rule's is "
-                     f">= {10 * cfg.success_loss} on every seed; partial if the equivalences hold "
-                     f"and delta beats sum on every seed"),
-            "summary": summary},
-        "table": table, "tolerance": {"rel": 1e-9},
-        "wallclock_s": round(wallclock, 2), "env": env_info()}
+        "label": "fraction of seeds on which the delta rule solves Setting 2 and the sum rule fails",
+        "summary": f"forms agree to {eq_worst:.1e}; Setting 2 (DPFP-{cfg.nu}, L={cfg.L} with "
+                   f"replacement): delta rule loss {fl['delta']:.1e}, sum rule {fl['sum']:.2f} "
+                   f"(medians of {n}); delta solves and sum fails on "
+                   f"{round(m['delta_beats_sum_rate'] * n)}/{n} seeds (paper: delta ~0, sum fails)",
+        "table": {"columns": ["quantity", "ours", "paper"], "rows": rows},
+        "tolerance": {"rel": 1e-2, "basis": "deterministic on one machine; across CPUs the "
+                      "Setting 2 losses moved by 7e-4 relative (1.4898e-3 vs 1.4888e-3), so the "
+                      "compared statistics are the verdict rate and the median losses at 1e-2",
+                      "metrics": ["delta_beats_sum_rate", "setting2_final_loss.sum",
+                                  "setting2_final_loss.delta"]},
+    }
 
 
-def capacity_record(cfg, metrics, command, wallclock):
-    knees, dd = metrics["capacity_knee"], metrics["d_dot"]
-    scale = cfg.cap_d_key / 64
-    ok, near = [], []
-    for m in cfg.cap_methods:
-        if m == "favor":  # the paper claims no knee for FAVOR+, only that it never reaches 0
-            continue
-        if dd[m] is None:
-            ok.append(knees[m] is None)
-        else:
-            near.append(knees[m] is not None and abs(knees[m] - dd[m]) <= 0.35 * dd[m])
-    rep = "yes" if all(ok) and all(near) else ("partial" if sum(near) >= len(near) / 2 else "no")
-    fmt_k = lambda k: "none in range" if k is None else f"{k:.0f}"
-    rows = []
-    for m in cfg.cap_methods:
-        pk = PAPER_KNEE.get(m)
-        paper = ("lowest loss at every S up to 600" if m == "softmax" else
-                 "never reaches zero loss" if m == "favor" else
-                 "not in paper" if pk is None else
-                 f"~{pk} (d_dot {d_dot(m, 64)}); scaled to ours: {pk * scale:.0f}")
-        row = [m, "—" if dd[m] is None else dd[m], fmt_k(knees[m]),
-               f"{metrics['capacity_min_loss'][m]:.1e}", paper]
-        if "capacity_knee_per_seed" in metrics:
-            row.insert(4, ", ".join("none" if k is None else f"{k:.1f}"
-                                    for k in metrics["capacity_knee_per_seed"][m]))
-        rows.append(row)
-    columns = ["method", "d_dot (ours)", "knee S (ours)", "lowest loss (ours)", "paper (d_key 64)"]
-    if "capacity_knee_per_seed" in metrics:
-        columns.insert(4, "knee per seed")
-    seeds = "" if cfg.cap_seeds == 1 else f", median of {cfg.cap_seeds} seeds"
-    summary = (f"Setting 1 knees (d_key={cfg.cap_d_key}{seeds}): "
-               + ", ".join(f"{m} {fmt_k(knees[m])}" + ("" if dd[m] is None else f"/{dd[m]}")
-                           for m in cfg.cap_methods) + " (measured/d_dot)")
-    return {
-        "slug": SLUG, "command": command, "seed": cfg.seed, "config": config_dict(cfg),
-        "metrics": metrics,
-        "paper": {"citation": CITATION, "year": 2021,
-                  "metrics": {"capacity_knee": {**PAPER_KNEE, "softmax": None},
-                              "d_key": 64},
-                  "source": "synthetic Setting 1 (its capacity figure): linear attention (ELU+1) degrades "
-                            "beyond about 60 keys, DPFP-1/2/3 near d_dot = 128/256/384; "
-                            "FAVOR+ never reaches zero loss; softmax lowest throughout"},
-        "earlier_repro": None,
-        "headline": {
-            "metric": "capacity_knee.dpfp3", "ours": knees.get("dpfp3"),
-            "paper": PAPER_KNEE["dpfp3"] * scale, "earlier": None, "reproduces": rep,
-            "rule": "yes if each linearised method's knee (loss crosses %g) lies within 35%% of "
-                    "its d_dot and softmax shows no knee in the sweep (FAVOR+ is reported, not "
-                    "ruled on: the paper claims no knee for it)" % cfg.knee_loss,
-            "summary": summary},
-        "table": {"columns": columns, "rows": rows},
-        "tolerance": {"rel": 1e-9}, "wallclock_s": round(wallclock, 2), "env": env_info()}
+# ==== catalog plumbing: begin (copied verbatim from bin/plumbing.py by `python3 bin/catalog.py --sync`; edit it there) ====
+import argparse
+import dataclasses
+import hashlib
+import inspect
+import io
+import json
+import os
+import pickle
+import platform
+import sys
+import time
+import tokenize
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-# ----------------------------------------------------------------------------- CLI
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a bad value gives exactly one line on stderr and exit status 2."""
-
-    def error(self, message):
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(2)
+def fail(message: str):
+    """One line on stderr, exit status 2: how every bad input ends."""
+    sys.stderr.write(f"{os.path.basename(sys.argv[0] or SLUG)}: error: {message}\n")
+    sys.exit(2)
 
 
-def build_parser():
-    p = OneLineParser(description=__doc__.split("\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def seed_streams(seed: int, names) -> dict:
+    """Named, independent generators of one seed: SeedSequence(seed) spawned in `names` order."""
+    children = np.random.SeedSequence(int(seed)).spawn(len(names))
+    return {name: np.random.default_rng(child) for name, child in zip(names, children)}
+
+
+def config_comments(cls) -> dict:
+    """{field: its trailing comment} read from the Config source: the --help text."""
+    try:
+        src = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return {}
+    out, name = {}, None
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.NAME and tok.start[1] == 4 and name is None:
+            name = tok.string
+        elif tok.type == tokenize.COMMENT and name:
+            out.setdefault(name, tok.string.lstrip("# ").strip())
+        if tok.type in (tokenize.NEWLINE, tokenize.NL):
+            name = None
+    return out
+
+
+CLI_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
+NOT_ON_CLI = ("dev_seeds", "report_seeds", "verdict_metric", "verdict_sense", "verdict_tol",
+              "verdict_partial")
+
+
+def make_config(**given) -> "Config":
+    """Config with its presets applied (e.g. quick=True), explicit fields winning over presets."""
+    cfg = Config(**given)
+    for flag, overrides in getattr(Config, "PRESETS", {}).items():
+        if getattr(cfg, flag):
+            cfg = dataclasses.replace(cfg, **overrides)
+    return dataclasses.replace(cfg, **given) if given else cfg
+
+
+def parse_cli(argv=None):
+    """(cfg, results path) from the command line; any bad value -> one line, exit 2, no work."""
+    helps = config_comments(Config)
+    ap = argparse.ArgumentParser(prog=os.path.basename(sys.argv[0] or SLUG),
+                                 description=(sys.modules[__name__].__doc__ or SLUG).split("\n\n")[0])
+    ap.error = fail
     for f in dataclasses.fields(Config):
-        flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            p.add_argument(flag, action="store_true", help=f.metadata["help"])
-        elif f.type in ("tuple", tuple):
-            kind = int if f.name == "cap_S" else str
-            p.add_argument(flag, type=kind, nargs="+", default=f.default, help=f.metadata["help"])
+        kind = CLI_TYPES.get(getattr(f.type, "__name__", f.type))
+        if kind is None or f.name in NOT_ON_CLI:
+            continue
+        flag, text = "--" + f.name.replace("_", "-"), helps.get(f.name, f.name).replace("%", "%%")
+        if kind is bool:
+            ap.add_argument(flag, action="store_true", default=None, help=text)
         else:
-            kind = {"int": int, "float": float, "str": str}[f.type if isinstance(f.type, str)
-                                                          else f.type.__name__]
-            p.add_argument(flag, type=kind, default=f.default, help=f.metadata["help"])
-    p.add_argument("--results", type=str, default=None, help="write the run record (JSON) here")
-    p.add_argument("--grad-check", action="store_true",
-                   help="also compare the hand-written gradients with finite differences")
-    return p
+            ap.add_argument(flag, type=kind, default=None, metavar=f.name.upper(),
+                            help=f"{text} (default {f.default!r})")
+    ap.add_argument("--results", default=None, metavar="PATH", help="write the run record to PATH")
+    a = ap.parse_args(argv)
+    given = {k: v for k, v in vars(a).items() if k != "results" and v is not None}
+    if given.get("seed", 0) < 0:
+        fail(f"--seed must be a non-negative integer, got {given['seed']}")
+    if given.get("n_seeds", 1) < 1:
+        fail(f"--n-seeds must be a positive integer, got {given['n_seeds']}")
+    try:
+        cfg = make_config(**given)
+    except (TypeError, ValueError) as e:
+        fail(str(e))
+    if a.results is not None:
+        check_writable(a.results)
+    return cfg, a.results
 
 
-def validate(p, args):
-    """Reject bad values before any work (exit status 2 via argparse)."""
-    pos = ["n_seeds", "cap_seeds", "eq_T", "eq_batch", "eq_d_in", "eq_d_key", "eq_d_value", "cap_d_key",
-           "cap_steps", "cap_batch", "cap_eval_episodes", "S", "L", "d_key", "nu", "steps",
-           "batch_size", "eval_episodes", "log_every"]
-    for k in pos:
-        if getattr(args, k) <= 0:
-            p.error(f"--{k.replace('_', '-')} must be positive, got {getattr(args, k)}")
-    for k in ("cap_lr", "lr", "knee_loss", "success_loss", "init_scale", "adam_eps"):
-        if not getattr(args, k) > 0:
-            p.error(f"--{k.replace('_', '-')} must be positive, got {getattr(args, k)}")
-    if args.seed < 0:
-        p.error(f"--seed must be >= 0, got {args.seed}")
-    if args.experiment not in ("headline", "capacity"):
-        p.error(f"--experiment must be headline or capacity, got {args.experiment!r}")
-    bad = [m for m in args.cap_methods if m not in CAPACITY_METHODS]
-    if bad:
-        p.error(f"--cap-methods: unknown {bad}; choose from {list(CAPACITY_METHODS)}")
-    if any(s < 2 for s in args.cap_S):
-        p.error("--cap-S values must be >= 2")
-    if not 0 <= args.decay_from < 1:
-        p.error(f"--decay-from must be in [0, 1), got {args.decay_from}")
-    if args.results is not None and not os.path.isdir(os.path.dirname(os.path.abspath(args.results))):
-        p.error(f"--results: directory of {args.results!r} does not exist")
+def check_writable(path: str) -> None:
+    """Fail now, before any work, if the run record could not be written to `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        fail(f"--results {path} is a directory")
+    if not os.path.isdir(folder):
+        fail(f"--results {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        fail(f"--results {path} is not writable")
 
 
-def grad_check_report(cfg):
-    """Normwise relative error of every hand-written gradient (float64, central
-    differences); the tests check the stricter elementwise error on fixed inputs."""
-    rng = np.random.default_rng(cfg.seed)
-
-    def rel(a, b):  # normwise: entries far below the gradient's scale are round-off
-        return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
-
-    def numgrad(f, x, eps=1e-6):
-        g = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            old = x[i]
-            x[i] = old + eps
-            fp = f()
-            x[i] = old - eps
-            fm = f()
-            x[i] = old
-            g[i] = (fp - fm) / (2 * eps)
-        return g
-
-    out = {}
-    omega = favor_features(rng, 8, 4)
-    for m in CAPACITY_METHODS:
-        E = rng.normal(0, 0.5, (6, 4))
-        batch = make_batch(rng, 6, 6, 5, replace=False)
-        _, dE = capacity_loss_and_grad(E, batch, m, omega)
-        num = numgrad(lambda: capacity_loss_and_grad(E, batch, m, omega)[0], E, 1e-4)
-        out[f"setting1_{m}"] = rel(dE, num)
-    small = dataclasses.replace(cfg, S=5, L=7, d_key=6)
-    for r in RULES:
-        params = init_rule_params(small, rng)
-        params.update(E=rng.normal(size=(5, 6)), w_key=rng.normal(size=5),
-                      w_value=rng.normal(size=5), b_beta=rng.normal(size=1))
-        batch = make_batch(rng, 5, 7, 4, replace=True)
-        _, g = rule_loss_and_grads(params, batch, r, small)
-        for k, v in params.items():
-            if r == "sum" and k != "E":
-                continue
-            num = numgrad(lambda: rule_loss_and_grads(params, batch, r, small)[0], v)
-            out[f"setting2_{r}_{k}"] = rel(g[k], num)
-    return out
+def write_json(path: str, obj) -> None:
+    """Atomic write: a temporary file in the same folder, then rename."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as fh:
+        json.dump(obj, fh, indent=1)
+        fh.write("\n")
+    os.replace(tmp, path)
 
 
-def main(argv=None):
-    p = build_parser()
-    args = p.parse_args(argv)
-    validate(p, args)
-    kw = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)}
-    kw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
-    cfg = Config(**kw)
-    if cfg.quick:
-        cfg = quick_config(cfg)
-    command = "python3 " + " ".join([f"{SLUG}/{os.path.basename(__file__)}"] + list(
-        sys.argv[1:] if argv is None else argv))
-    print("config:", json.dumps(config_dict(cfg)))
+class Progress:
+    """progress(step, total, metrics): one fixed-format line, at most every `every_s` seconds."""
+
+    def __init__(self, every_s: float = 2.0):
+        self.t0, self.last, self.every_s = time.time(), -1e9, every_s
+
+    def __call__(self, step: int, total: int, metrics: dict) -> None:
+        now = time.time()
+        if now - self.last < self.every_s and step < total:
+            return
+        self.last, elapsed = now, now - self.t0
+        eta = elapsed / step * (total - step) if step else float("nan")
+        shown = "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                          for k, v in metrics.items())
+        print(f"step {step:>9,}/{total:,}  {shown}  {elapsed:7.1f}s  eta {eta:6.1f}s", flush=True)
+
+
+def lookup(metrics: dict, dotted: str):
+    for part in dotted.split("."):
+        metrics = metrics[part]
+    return metrics
+
+
+def seed_block(cfg) -> dict:
+    """The run's seeds and the stub's two declared blocks; role says which block they lie in."""
+    first, n = cfg.seed, getattr(cfg, "n_seeds", 1)
+    dev, rep = list(cfg.dev_seeds), list(cfg.report_seeds)
+    inside = lambda b: b[0] <= first and first + n <= b[1]
+    role = "reporting" if inside(rep) else "development" if inside(dev) else "other"
+    return {"used": [first, first + n], "development": dev, "reporting": rep, "role": role}
+
+
+def verdict(cfg, metrics: dict, paper: dict):
+    """(yes|partial|no, the rule in words): the paper's statistic within a stated tolerance,
+    over at least as many runs as the paper used, on the reporting seeds."""
+    name, sense, tol, part = cfg.verdict_metric, cfg.verdict_sense, cfg.verdict_tol, cfg.verdict_partial
+    ours, target, runs = lookup(metrics, name), paper["metrics"][name], paper.get("runs", 1)
+    scale = abs(target) if target else 1.0
+    gap = {"at_most": ours - target, "at_least": target - ours,
+           "match": abs(ours - target)}[sense] / scale          # > 0: worse than the paper
+    words = {"at_most": "at most", "at_least": "at least", "match": "within"}[sense]
+    rule = (f"yes if {name} is {words} the paper's {target:g} {'' if sense == 'match' else 'allowing '}"
+            f"{tol:.0%} (relative), over >= {runs} runs on the reporting seeds; partial within "
+            f"{part:.0%}; else no")
+    enough = metrics["n_runs"] >= runs and seed_block(cfg)["role"] == "reporting"
+    if gap <= tol and enough:
+        return "yes", rule
+    return ("partial" if gap <= part else "no"), rule
+
+
+def run_record(cfg, metrics: dict, command: str, wallclock: float, paper=None, earlier=None,
+               describe_fn=None) -> dict:
+    """The run record (CONTRIBUTING.md): everything the README and the catalog show.
+    An experiments_ script passes its own paper numbers and describe function."""
+    paper = PAPER if paper is None else paper
+    earlier = EARLIER if paper is PAPER else earlier
+    d = (describe_fn or describe)(cfg, metrics)
+    reproduces, rule = verdict(cfg, metrics, paper)
+    name = cfg.verdict_metric
+    return {
+        "slug": SLUG, "command": command, "seed": cfg.seed, "seeds": seed_block(cfg),
+        "config": dataclasses.asdict(cfg), "metrics": metrics, "paper": paper,
+        "earlier_repro": earlier,
+        "headline": {"metric": name, "label": d.get("label", name), "ours": lookup(metrics, name),
+                     "std": metrics.get(name + "_std"), "paper": paper["metrics"][name],
+                     "earlier": (earlier or {}).get("metrics", {}).get(name),
+                     "runs": metrics["n_runs"], "paper_runs": paper.get("runs", 1),
+                     "reproduces": reproduces, "rule": rule, "summary": d["summary"]},
+        "table": d["table"],
+        "tolerance": d.get("tolerance", {"rel": 1e-9, "basis": "deterministic: same seed, "
+                                         "same machine gives bit-identical metrics"}),
+        "wallclock_s": round(wallclock, 2),
+        "env": {"python": platform.python_version(), "numpy": np.__version__,
+                "platform": platform.platform()},
+    }
+
+
+def cache_path(cfg) -> str:
+    """<stub>/.cache/run_<hash of the config>.pkl: one saved run per configuration (git-ignored)."""
+    key = json.dumps(dataclasses.asdict(cfg), sort_keys=True).encode()
+    return os.path.join(HERE, ".cache", f"run_{hashlib.sha1(key).hexdigest()[:12]}.pkl")
+
+
+def saved_run(cfg=None):
+    """(cfg, model, history) of a saved run, training and saving it once if none exists.
+    The visualisers call this, so figures show the run the headline command made."""
+    cfg = make_config() if cfg is None else cfg
+    path = cache_path(cfg)
+    if not os.path.exists(path):
+        print(f"no saved run at {path}; training it once", flush=True)
+        save_run(cfg, *train(cfg, log=Progress()))
+    with open(path, "rb") as fh:
+        saved = pickle.load(fh)
+    return Config(**saved["config"]), saved["model"], saved["history"]
+
+
+def save_run(cfg, model, history) -> None:
+    os.makedirs(os.path.dirname(cache_path(cfg)), exist_ok=True)
+    with open(cache_path(cfg) + ".tmp", "wb") as fh:
+        pickle.dump({"config": dataclasses.asdict(cfg), "model": model, "history": history}, fh)
+    os.replace(cache_path(cfg) + ".tmp", cache_path(cfg))
+
+
+def main(argv=None) -> dict:
+    """The headline command: parse, train, summarise, save the run, print, write the record."""
+    cfg, results = parse_cli(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    script = os.path.relpath(os.path.abspath(sys.modules[__name__].__file__), os.path.dirname(HERE))
+    print("config:", json.dumps(dataclasses.asdict(cfg)), flush=True)
     t0 = time.time()
-    if args.grad_check:
-        for k, v in grad_check_report(cfg).items():
-            print(f"grad check {k:28s} relative error {v:.2e}")
-    if cfg.experiment == "capacity":
-        metrics = capacity_sweep(cfg)
-        rec = capacity_record(cfg, metrics, command, time.time() - t0)
-        print("measured knee per method (loss crosses %g) vs d_dot, d_key = %d:"
-              % (cfg.knee_loss, cfg.cap_d_key))
-        for m in cfg.cap_methods:
-            k = metrics["capacity_knee"][m]
-            pk = PAPER_KNEE.get(m)
-            print(f"  {m:8s} knee {'none' if k is None else f'{k:6.1f}'}   d_dot "
-                  f"{metrics['d_dot'][m]}   paper (d_key 64): "
-                  f"{'no knee' if m == 'softmax' else pk if pk else 'n/a'}")
-    else:
-        metrics = check_equivalences(cfg, streams(cfg.seed)["eval"])
-        for k in ("equivalence_max_abs_diff", "causal_equivalence_max_abs_diff",
-                  "delta_equivalence_max_abs_diff"):
-            print(f"{k}: {metrics[k]:.2e}")
-        print("feature_equivalence_max_abs_diff:", metrics["feature_equivalence_max_abs_diff"])
-        models, history = train(cfg)
-        metrics.update(evaluate(models, cfg, history))
-        if not cfg.quick:  # the figures draw the full headline run, never a smoke run
-            save_run(cfg, models, history, metrics)
-        rec = headline_record(cfg, metrics, command, time.time() - t0)
-        fl = metrics["setting2_final_loss"]
-        print(f"Setting 2 final loss (median of {cfg.n_seeds} seeds): sum {fl['sum']:.4f}, "
-              f"delta {fl['delta']:.2e}  (paper: sum rule fails, delta near zero)")
-    print(f"{rec['headline']['summary']}  -> reproduces: {rec['headline']['reproduces']}")
-    print(f"wallclock {rec['wallclock_s']:.1f} s")
-    if args.results:
-        with open(args.results, "w") as fh:
-            json.dump(rec, fh, indent=1)
-            fh.write("\n")
+    model, history = train(cfg, log=Progress())
+    metrics = summarise(cfg, model, history)
+    rec = run_record(cfg, metrics, " ".join(["python3", script] + argv), time.time() - t0)
+    save_run(cfg, model, history)
+    h = rec["headline"]
+    print(f"\n{h['summary']}\n{h['metric']}: ours {h['ours']:.6g} over {h['runs']} run(s) on "
+          f"{rec['seeds']['role']} seeds {rec['seeds']['used']}; paper {h['paper']:g} over "
+          f"{h['paper_runs']}; reproduces: {h['reproduces']}; wallclock {rec['wallclock_s']:.1f}s")
+    if results:
+        write_json(results, rec)
+        print(f"run record -> {results}")
     return rec
+# ==== catalog plumbing: end ====
+
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
 """Static figures for linear-transformers-fwp -> viz/*.png.
 
-Loads the saved headline run (.cache/setting2_seed<N>.*) and the capacity run
-record (runs/capacity.json); trains (headline config) only when no saved run
-exists. Holds no training code and no hyperparameters of its own.
+Loads the saved headline run (linear_transformers_fwp.saved_run()) and the
+capacity run record (runs/capacity.json); trains (headline config) only when no
+saved run exists. Holds no training code and no hyperparameters of its own.
 
-    python3 linear-transformers-fwp/visualize_linear_transformers_fwp.py [--seed 0]
+    python3 linear-transformers-fwp/visualize_linear_transformers_fwp.py
 """
-import argparse
 import json
 import os
 import sys
@@ -65,7 +64,7 @@ def fig_equivalence(cfg, path):
 
 def fig_capacity(path):
     """Loss vs S per method from the multi-seed capacity record (else the 1-seed one)."""
-    for name in ("capacity-3seeds", "capacity"):
+    for name in ("capacity",):
         rec_path = os.path.join(HERE, "runs", name + ".json")
         if os.path.isfile(rec_path):
             break
@@ -107,9 +106,9 @@ def fig_capacity(path):
                                                  for m in kn if m != "softmax"),
                     "no knee" if kn.get("softmax") is None else fmt(kn["softmax"]), S[-1]),
                  fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -172,11 +171,9 @@ def fig_fast_weights(cfg, models, path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seed", type=int, default=0, help="which saved headline run to draw")
-    args = ap.parse_args()
     os.makedirs(VIZ, exist_ok=True)
-    cfg, models, history, metrics = fwp.load_or_train_run(args.seed)
+    cfg, models, history = fwp.saved_run()
+    metrics = fwp.summarise(cfg, models, history)
     fig_equivalence(cfg, os.path.join(VIZ, "equivalence.png"))
     fig_capacity(os.path.join(VIZ, "capacity.png"))
     fig_learning_curves(cfg, history, metrics, os.path.join(VIZ, "setting2_learning_curves.png"))

@@ -175,7 +175,8 @@ REF = (r"(?:\*\*)?(?:`(?:\./)?viz/(?P<a>[\w.-]+\.png)`|!?\[[^\]]*\]\((?:\./)?viz
        r"\.png)\)|(?:\./)?viz/(?P<c>[\w.-]+\.png))(?:\*\*)?")
 BULLET = re.compile(r"^\s*[-*+]\s+" + REF + r"\s*[:\u2014\u2013-]*\s*(?P<rest>.*)$")
 ROW = re.compile(r"^\s*\|\s*" + REF + r"\s*\|(?P<rest>.*)$")
-IMAGE = re.compile(r"^\s*!\[(?P<alt>[^\]]*)\]\((?:\./)?viz/(?P<name>[\w.-]+\.png)\)\s*(?P<rest>.*)$")
+IMAGE = re.compile(r"^\s*!\[(?P<alt>[^\]]*)\]\((?:\./)?viz/(?P<name>[\w.-]+\.png)\)"
+                   r"\s*(?P<rest>.*)$")
 
 
 def _ref_name(m):
@@ -258,7 +259,8 @@ def place_figures(text, stub_dir, slug):
                 else:
                     caption, j = "", i + 1
             name = m.group("name")   # alt text: the caption's first sentence, else the README's
-            add(name, caption or f"{words_of(name).capitalize()}.", "" if caption else m.group("alt"))
+            add(name, caption or f"{words_of(name).capitalize()}.",
+                "" if caption else m.group("alt"))
             i = j
             continue
         m = BULLET.match(line) if in_viz else None
@@ -353,10 +355,23 @@ def link_files(text, files):
     return head + sep + body + sep2 + tail
 
 
+def plain_results(text):
+    """The generated Results block without pointers into the issue tracker (the
+    record's own words may hold some; the page must stand alone)."""
+    if catalog.RESULTS_BEGIN not in text or catalog.RESULTS_END not in text:
+        return text
+    head, rest = text.split(catalog.RESULTS_BEGIN, 1)
+    block, tail = rest.split(catalog.RESULTS_END, 1)
+    block = "\n".join(catalog.plain(ln) + ("  " if ln.endswith("  ") else "")
+                      if re.search(r"issue|(?<![\w&/])#\d", ln) else ln
+                      for ln in block.split("\n"))
+    return head + catalog.RESULTS_BEGIN + block + catalog.RESULTS_END + tail
+
+
 def stub_page(root, slug, rec, text):
     """A stub README as its book page: card under the title, figures placed,
     source files linked to their pages."""
-    text = place_figures(text, os.path.join(root, slug), slug)
+    text = plain_results(place_figures(text, os.path.join(root, slug), slug))
     text = link_files(text, source_files(root, slug))
     head, nl, rest = text.partition("\n")
     return head + nl + "\n" + result_card(root, slug, rec) + rest

@@ -96,8 +96,8 @@ def draw(rows, path):
             if r["lo"] < 10 ** -span:
                 ax.plot(lo, i, "<", ms=8, color=colour, zorder=4, clip_on=False)
         if r["ratio"] == 0:       # ours is 0: a triangle on the left edge, pointing off it
-            ax.plot(10 ** (-0.93 * span), i, "<", ms=11, color=colour, mec="black", mew=0.6, zorder=4,
-                    clip_on=False)
+            ax.plot(10 ** (-0.93 * span), i, "<", ms=11, color=colour, mec="black", mew=0.6,
+                    zorder=4, clip_on=False)
         else:
             ax.plot(r["ratio"], i, "o", ms=10, color=colour, mec="black", mew=0.6, zorder=3)
         ax.text(1.01, i, f"{catalog.fmt(r['ours'])} / {catalog.fmt(r['paper'])}"

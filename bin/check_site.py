@@ -237,7 +237,8 @@ def check_page(exe, base, site, page, log, shots=None):
         src = img.get("src") or ""
         if re.match(r"^(data|https?):", src):
             continue
-        path = "/" + os.path.normpath(os.path.join(page_dir, urllib.parse.unquote(src.split("#")[0]))).lstrip("/")
+        rel = urllib.parse.unquote(src.split("#")[0])
+        path = "/" + os.path.normpath(os.path.join(page_dir, rel)).lstrip("/")
         code = log.status.get(path)
         if code != 200:
             problems.append(f"{page}: image {src} -> {code or 'never fetched'}")
@@ -278,7 +279,8 @@ def main(argv=None):
         return 3
     site = os.path.abspath(args.site)
     if not os.path.isfile(os.path.join(site, "index.html")):
-        print(f"check_site: no built site in {site} (run: python3 bin/build_book.py && mdbook build)")
+        print(f"check_site: no built site in {site} "
+              "(run: python3 bin/build_book.py && mdbook build)")
         return 1
     shots = None
     if not args.no_screenshots:
@@ -298,7 +300,8 @@ def main(argv=None):
     finally:
         httpd.shutdown()
     problems = [p for f in found for p in f] + check_gifs(site)
-    images = sum(1 for p, c in log.status.items() if c == 200 and re.search(r"\.(png|gif|svg|jpg)$", p))
+    images = sum(1 for p, c in log.status.items()
+                 if c == 200 and re.search(r"\.(png|gif|svg|jpg)$", p))
     for p in problems:
         print(p)
     print(f"site check: {len(pages)} pages loaded in Chromium, {images} images served, "

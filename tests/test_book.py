@@ -171,3 +171,11 @@ def test_site_check_catches_a_heading_written_as_a_link(tmp_path):
     subprocess.run(["mdbook", "build", root], check=True, capture_output=True)
     site = os.path.join(root, "book", "site")
     assert check_site.main(["--site", site, "--no-screenshots"]) == 1
+
+
+def test_results_block_on_the_site_has_no_issue_numbers():
+    text = ("# t\n<!-- results:begin -->\n| a | b |\n|---|---|\n\nReproduces rule: yes if x "
+            "(issue #4 targets).\nCommand: `x`  \n<!-- results:end -->\nissue #2 in prose\n")
+    out = build_book.plain_results(text)
+    assert "Reproduces rule: yes if x (targets)." in out and "| a | b |" in out
+    assert "Command: `x`  \n" in out and out.endswith("issue #2 in prose\n")

@@ -58,5 +58,6 @@ def test_headline_label_units_seeds_and_runs_for_old_and_new_records():
     assert catalog.runs_text(new) == "20 runs (paper 20)"
     rec = {"seed": 100, "seeds": {"used": [100, 120], "development": [0, 100],
                                   "reporting": [100, 200], "role": "reporting"}}
-    assert catalog.seeds_text(rec) == "reporting seeds 100–119 (tuned on development seeds 0–99)"
+    assert catalog.seeds_text(rec) == \
+        "reporting seeds 100–119 (tuned on development seeds 0–99)"
     assert "no seed blocks" in catalog.seeds_text({"seed": 0})

@@ -15,7 +15,6 @@ reporting seeds (Config.report_seeds):
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import time

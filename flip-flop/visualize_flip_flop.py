@@ -221,7 +221,7 @@ def fig_landscape(cfg, params, j, who):
         ax.plot(acts, q[sel, :, 0].T, color=c, alpha=0.25, lw=0.8)
         ax.plot(acts, (acts - latch) ** 2, "--", color=c, lw=1)
         ax.plot([], [], color=c, label=f"M's prediction after an X,\nlatch d = {latch:.0f}")
-    ax.plot([], [], "k--", label="true pain (a - d)^2")
+    ax.plot([], [], "--", color="gray", label="true pain (a - d)^2,\nin the latch's colour")
     ax.set_xlabel("candidate action a")
     ax.set_ylabel("predicted pain q")
     ax.set_ylim(-0.1, 1.2)

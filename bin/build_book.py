@@ -46,6 +46,7 @@ CSS = """
 .result-card { border: 1px solid var(--table-border-color, #ccc); border-radius: 6px;
   padding: 0.2em 1.2em 0.6em; margin: 1em 0 1.5em; background: var(--table-alternate-bg, #f6f6f6); }
 .result-card table { margin: 0.5em 0; }
+.result-card td:nth-child(n+2), .result-card th:nth-child(n+2) { white-space: nowrap; }
 .result-card p { margin: 0.5em 0; }
 .verdict { font-weight: bold; padding: 0.1em 0.5em; border-radius: 4px; color: #fff; }
 .verdict-yes { background: #007a5a; } .verdict-partial { background: #a86b00; }
@@ -331,7 +332,8 @@ def result_card(root, slug, rec):
     cells = lambda r: "| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |"
     sources = " · ".join(f"[{f}]({f})" for f in source_files(root, slug))
     lines = ['<div class="result-card">', "",
-             cells(["headline", "paper", "ours"]), "|---|---|---|", *map(cells, rows), "",
+             cells(["headline", "paper", "ours" + (" (± std over seeds)" if isinstance(
+                 h.get("std"), (int, float)) else "")]), "|---|---|---|", *map(cells, rows), "",
              f'<span class="verdict verdict-{html.escape(v)}">reproduces: {html.escape(v)}'
              f"</span> {catalog.plain(h['summary'])}", ""]
     if h.get("rule"):

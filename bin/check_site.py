@@ -259,7 +259,7 @@ def check_page(exe, base, site, page, log, shots=None):
             full = os.path.join(full, "index.html")
         if not os.path.isfile(full):
             problems.append(f"{page}: link {href} -> missing")
-    return problems
+    return list(dict.fromkeys(problems))   # mdBook shows each image twice (click to zoom)
 
 
 def main(argv=None):

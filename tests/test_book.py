@@ -72,7 +72,11 @@ def test_site_loads_in_chromium_and_a_missing_image_is_caught(tmp_path):
     site = os.path.join(root, "book", "site")
     assert check_site.main(["--site", site]) == 0
     assert os.path.isfile(os.path.join(root, "book", "screenshots", "toy-stub__index.png"))
-    os.remove(os.path.join(site, "toy-stub", "viz", "hist.png"))
+    png = os.path.join(site, "toy-stub", "viz", "hist.png")
+    with open(png, "wb") as fh:          # served with status 200, but not an image
+        fh.write(b"not a png")
+    assert check_site.main(["--site", site, "--no-screenshots"]) == 1
+    os.remove(png)
     assert check_site.main(["--site", site, "--no-screenshots"]) == 1
 
 

@@ -87,12 +87,17 @@ class Trace:
             self.labels.append(self.label)
         return ix
 
-    def add(self, reads, n_out=1, op="?"):
+    def add(self, reads, n_out=1, op="?", outs=None):
+        """Instructions reading ``reads`` (n, k); new ids unless ``outs``
+        (n, m) gives ids already taken from ``new_ids``."""
         reads = np.asarray(reads, dtype=np.int64)
         if reads.ndim == 1:
             reads = reads[:, None]
         n = reads.shape[0]
-        outs = self.new_ids(n * n_out).reshape(n, n_out)
+        if outs is None:
+            outs = self.new_ids(n * n_out).reshape(n, n_out)
+        else:
+            outs = np.asarray(outs, dtype=np.int64).reshape(n, -1)
         if n:
             self.chunks.append((reads, outs, self._label_id()))
             self.ops.append(op)

@@ -46,6 +46,12 @@ ABLATION = [  # (row name, what changes relative to the headline Config, which a
     ("lam_half", {"lam_scale": 0.5}, "time scale: lam and eta halved"),
     ("lam_double", {"lam_scale": 2.0}, "time scale: lam and eta doubled"),
     ("no_recurrence", {"recurrent": False}, "architecture: no output -> output connections"),
+    ("init_0.999_1.001", {"w_init_low": 0.999, "w_init_high": 1.001},
+     "initial weights U(0.999, 1.001) (cited by another reproduction; not verified here)"),
+    ("init_0.999_1.001_lam/10", {"w_init_low": 0.999, "w_init_high": 1.001, "lam_scale": 0.1},
+     "initial weights U(0.999, 1.001), lam and eta / 10"),
+    ("init_0.999_1.001_lam/100", {"w_init_low": 0.999, "w_init_high": 1.001, "lam_scale": 0.01},
+     "initial weights U(0.999, 1.001), lam and eta / 100"),
 ]
 
 

@@ -39,6 +39,10 @@ ABLATION = [  # (row name, what changes relative to the headline Config, which a
     ("init_0.5_1.5", {"w_init_low": 0.5, "w_init_high": 1.5}, "initial weights U(0.5, 1.5)"),
     ("init_0.999_1.001", {"w_init_low": 0.999, "w_init_high": 1.001},
      "initial weights U(0.999, 1.001) (cited by another reproduction; not verified here)"),
+    ("init_0.999_1.001_lam/10", {"w_init_low": 0.999, "w_init_high": 1.001, "lam_scale": 0.1},
+     "initial weights U(0.999, 1.001), lam and eta / 10"),
+    ("init_0.999_1.001_lam/100", {"w_init_low": 0.999, "w_init_high": 1.001, "lam_scale": 0.01},
+     "initial weights U(0.999, 1.001), lam and eta / 100"),
     ("learn_last3", {"learn_last_only": True}, "weights change only in the 3 test ticks"),
 ]
 

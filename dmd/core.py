@@ -294,6 +294,7 @@ def depths(trace_or_flat, mode="main", liveness=True):
     diff = np.bincount(pts + 1, minlength=N + 2).astype(np.int64)
     diff -= np.bincount(e[e < N] + 1, minlength=N + 2)
     L = np.cumsum(diff)[:N + 1]                   # L[s] = live before event s
+    flat["peak_live"] = int(L.max())
     d = np.zeros(len(ridx), np.int64)
     qlo = lo[ridx]
     qs = start[ridx]

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""The catalog's data-movement tool: price each stub's training step under the
+ByteDMD cost model and write <slug>/dmd.json (see dmd/README.md).
+
+    python3 bin/dmd.py bars                 # one stub -> bars/dmd.json
+    python3 bin/dmd.py --all                # every stub with an adapter
+    python3 bin/dmd.py bars --sizes 4 8     # override the size sweep
+    python3 bin/dmd.py --missing            # stubs without an adapter (exit 1 if any)
+    python3 bin/dmd.py --figure             # docs/dmd_cost_vs_wallclock.png from every dmd.json
+
+The catalog check calls missing_adapters(root) and fails on a non-empty list.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+
+def stubs(root=ROOT):
+    """Top-level folders holding <slug>/<slug_>.py."""
+    out = []
+    for d in sorted(os.listdir(root)):
+        if d.startswith((".", "_")) or not os.path.isdir(os.path.join(root, d)):
+            continue
+        if os.path.isfile(os.path.join(root, d, d.replace("-", "_") + ".py")):
+            out.append(d)
+    return out
+
+
+def missing_adapters(root=ROOT):
+    """Slugs of stubs with no dmd/adapters/<slug_>.py (the SPEC section 11
+    hook).  ``bin/catalog.py --check`` fails when this is non-empty."""
+    here = os.path.join(root, "dmd", "adapters")
+    return [s for s in stubs(root)
+            if not os.path.isfile(os.path.join(here, s.replace("-", "_")
+                                               + ".py"))]
+
+
+def figure(root=ROOT, out=None):
+    """Catalog-wide figure: cost to solve vs wallclock, one point per stub and
+    variant (main mode, element granularity)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    pts = []
+    for s in stubs(root):
+        p = os.path.join(root, s, "dmd.json")
+        if not os.path.isfile(p):
+            continue
+        with open(p) as f:
+            rec = json.load(f)
+        wc = rec.get("headline_wallclock_s")
+        for v, r in rec.get("variants", {}).items():
+            if r.get("cost_to_result") and wc:
+                pts.append((s, v, float(wc), float(r["cost_to_result"]),
+                            r["main"]["cost_per_op"]))
+    out = out or os.path.join(root, "docs", "dmd_cost_vs_wallclock.png")
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for s, v, wc, c, cpo in pts:
+        ax.scatter(wc, c, s=30)
+        ax.annotate("%s: %s" % (s, v), (wc, c), fontsize=8,
+                    xytext=(4, 3), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("headline wallclock (s, results.json)")
+    ax.set_ylabel("ByteDMD cost to the headline result (main mode)")
+    ax.set_title("Data movement to solve vs wallclock, one point per "
+                 "stub and rule", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    with open(os.path.splitext(out)[0] + ".json", "w") as f:
+        json.dump([dict(slug=s, variant=v, wallclock_s=wc, cost_to_result=c,
+                        cost_per_op=cpo) for s, v, wc, c, cpo in pts], f,
+                  indent=1)
+    return out, pts
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("slugs", nargs="*", help="stubs to measure")
+    ap.add_argument("--all", action="store_true",
+                    help="every stub that has an adapter")
+    ap.add_argument("--variant", action="append",
+                    help="only this variant (repeatable)")
+    ap.add_argument("--sizes", type=int, nargs="+",
+                    help="size-knob values of the scaling sweep")
+    ap.add_argument("--missing", action="store_true",
+                    help="list stubs without an adapter; exit 1 if any")
+    ap.add_argument("--figure", action="store_true",
+                    help="write docs/dmd_cost_vs_wallclock.png")
+    ap.add_argument("--stdout", action="store_true",
+                    help="print the report instead of writing dmd.json")
+    a = ap.parse_args(argv)
+    if a.missing:
+        miss = missing_adapters()
+        print("\n".join(miss) if miss else "every stub has an adapter")
+        return 1 if miss else 0
+    from dmd import report
+    from dmd.adapters import available
+    slugs = available() if a.all else a.slugs
+    if a.all:
+        slugs = [s for s in slugs if s in stubs()]
+    for s in slugs:
+        if s.replace("-", "_") not in [x.replace("-", "_") for x in
+                                       available()]:
+            print("no adapter for %s (dmd/adapters/%s.py)"
+                  % (s, s.replace("-", "_")), file=sys.stderr)
+            return 2
+        rec = report.build(s, variants=a.variant, sizes=a.sizes)
+        if a.stdout:
+            print(json.dumps(rec, indent=1))
+        else:
+            print("wrote", report.write(s, rec))
+    if a.figure:
+        out, pts = figure()
+        print("wrote %s (%d points)" % (out, len(pts)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,6 +3,7 @@
 
     python3 bin/build_book.py && mdbook build && python3 bin/check_site.py
     python3 bin/check_site.py --no-screenshots          # faster, checks only
+    python3 bin/check_site.py --pages 'nbb-xor/*'       # some pages only (GIFs: all)
 
 Serves book/site on 127.0.0.1 (an ephemeral port), loads every page in
 headless Chromium, and reads back the DOM Chromium rendered. A page fails if
@@ -24,6 +25,7 @@ Chromium is absent.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import functools
 import html.parser
 import http.server
@@ -272,6 +274,7 @@ def main(argv=None):
                     help="folder for one PNG per page (default: book/screenshots next to "
                          "the site)")
     ap.add_argument("--no-screenshots", action="store_true", help="check only")
+    ap.add_argument("--pages", default="*", help="only pages matching this glob (e.g. 'bars/*')")
     args = ap.parse_args(argv)
     exe = find_chromium()
     if exe is None:
@@ -291,6 +294,7 @@ def main(argv=None):
     pages = sorted(os.path.relpath(os.path.join(d, f), site)
                    for d, _, fs in os.walk(site) for f in fs
                    if f.endswith(".html") and f not in SKIP_PAGES)
+    pages = [p for p in pages if fnmatch.fnmatch(p, args.pages)]
     log = Log()
     httpd = serve(site, log)
     base = f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -113,7 +113,8 @@ def main(argv=None):
             print("no adapter for %s (dmd/adapters/%s.py)"
                   % (s, s.replace("-", "_")), file=sys.stderr)
             return 2
-        rec = report.build(s, variants=a.variant, sizes=a.sizes)
+        rec = report.build(s, variants=a.variant, sizes=a.sizes,
+                           log=lambda msg: print(msg, file=sys.stderr))
         if a.stdout:
             print(json.dumps(rec, indent=1))
         else:

@@ -49,6 +49,7 @@ from .core import Trace
 _CURRENT = []          # stack of active Tracers
 # the real factories (the tracer patches numpy's while it is active)
 _full, _zeros, _array, _asarray = np.full, np.zeros, np.array, np.asarray
+_ones, _empty = np.ones, np.empty
 
 
 def current():
@@ -375,6 +376,21 @@ class Tracer:
         if method == "accumulate":
             return self.finish(out, res, [self.lower_accumulate(
                 inputs[0], kw.get("axis", 0), ufunc.__name__)])
+        if method == "at" and ufunc.nin == 2 and len(inputs) == 3:
+            a, idx, b = inputs
+            ia = self.tracked(a)
+            ib = self.tracked(b)
+            if ia is None and ib is None:
+                return None
+            flat_pos = np.arange(np.size(a)).reshape(np.shape(a))[_plain(idx)]
+            wb = np.broadcast_to(ib if ib is not None else -1,
+                                 np.shape(flat_pos)).ravel()
+            base = _array(ia).ravel() if ia is not None else \
+                _full(np.size(a), -1, np.int64)
+            new = self.scatter(base, _asarray(flat_pos).ravel(),
+                               _array(wb), ufunc.__name__ + ".at")
+            self.ids_view(a, create=True)[...] = new.reshape(np.shape(a))
+            return None
         if method == "outer":
             a, b = inputs
             na = np.ndim(a)
@@ -538,6 +554,21 @@ class Tracer:
                 if np.ndim(a) == 0 or np.ndim(b) == 0:
                     return np.multiply(a, b)
                 return self.new_array(res, self.lower_matmul(a, b, res))
+        if func is np.copyto:
+            dst, src = args[0], args[1]
+            where = kwargs.get("where", args[3] if len(args) > 3 else True)
+            func._implementation(_plain(dst), _plain(src), *args[2:],
+                                 **_plain(kwargs))
+            isrc = self.tracked(src)
+            if isrc is None and self.ids_view(dst) is None:
+                return None
+            v = self.ids_view(dst, create=True)
+            new = np.broadcast_to(isrc if isrc is not None else -1, v.shape)
+            v[...] = np.where(_plain(where), new, v) if where is not True \
+                else new
+            return None
+        if func is np.bincount:
+            return self.lower_bincount(args, kwargs)
         if func is np.where and len(args) == 3:
             res = np.where(*_plain(args))
             ids = self.elementwise(args, np.shape(res), 1, "where")[0]
@@ -551,6 +582,66 @@ class Tracer:
         flat_in = [x for x in _leaves(args) if isinstance(x, np.ndarray)]
         outs = res if isinstance(res, (tuple, list)) else (res,)
         return self.bulk(name, flat_in, outs, None, res)
+
+    def scatter(self, base, bins, w, op):
+        """In input order: base[bins[i]] = base[bins[i]] op w[i] (C loop of
+        np.bincount / ufunc.at).  base (nbins,) ids, -1 = constant."""
+        n = len(bins)
+        if n == 0:
+            return base
+        order = np.argsort(bins, kind="stable")
+        sb = bins[order]
+        first = _ones(n, bool)
+        first[1:] = sb[1:] != sb[:-1]
+        outs = self.trace.new_ids(n)
+        prev = _full(n, -1, np.int64)
+        prev_sorted = _zeros(n, np.int64)
+        prev_sorted[~first] = outs[order[:-1]][~first[1:]]
+        prev_sorted[first] = base[sb[first]]
+        prev[order] = prev_sorted
+        # constant folding along each bin's chain
+        cst = _zeros(n, bool)
+        wc = (w < 0)[order]
+        grp = np.cumsum(first) - 1
+        c0 = (base[sb] < 0)
+        # s_k constant iff the base and every w so far are constant
+        run = wc.astype(np.int64)
+        cs = np.cumsum(run)
+        gstart = np.flatnonzero(first)
+        before = cs - run
+        cnt_all = cs - before[gstart][grp]          # constant ws so far in group
+        pos = np.arange(n) - gstart[grp] + 1        # ws so far in group
+        cst_sorted = c0 & (cnt_all == pos)
+        cst[order] = cst_sorted
+        prev_c = _zeros(n, bool)
+        pcs = _zeros(n, bool)
+        pcs[~first] = cst_sorted[:-1][~first[1:]]
+        pcs[first] = c0[first]
+        prev_c[order] = pcs
+        reads = np.stack([np.where(prev_c, -1, prev), w], axis=1)
+        live = ~cst
+        outs = np.where(live, outs, -1)
+        if live.any():
+            self.emit(reads[live], outs[live][:, None], op)
+        res = base.copy()
+        last = np.flatnonzero(np.r_[first[1:], True])
+        res[sb[last]] = outs[order[last]]
+        return res
+
+    def lower_bincount(self, args, kwargs):
+        x = args[0]
+        w = args[1] if len(args) > 1 else kwargs.get("weights")
+        ml = args[2] if len(args) > 2 else kwargs.get("minlength", 0)
+        res = np.bincount(_plain(x), _plain(w), ml)
+        iw = self.tracked(w) if w is not None else None
+        if iw is None:
+            if self.tracked(x) is not None:
+                self.escapes["bincount(counts)"] += 1
+            return res
+        bins = _asarray(_plain(x)).ravel().astype(np.int64)
+        base = _full(len(res), -1, np.int64)
+        ids = self.scatter(base, bins, _array(iw).ravel(), "bincount")
+        return self.new_array(res, ids)
 
     def copylike(self, func, args, kwargs):
         res = func._implementation(*_plain(args), **kwargs)

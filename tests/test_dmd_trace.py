@@ -139,3 +139,40 @@ def test_reduce_and_accumulate_chains():
     assert T.trace.n_instructions() == 3 * 5
     T, r = trace_function(lambda x: x.max(), x)
     assert T.trace.n_instructions() == 19
+
+
+def test_bincount_and_add_at_lowered_in_input_order():
+    from dmd.core import Trace
+    w = rnd(5)
+    x = np.array([2, 0, 2, 2, 1])
+    T, r = trace_function(lambda w: np.bincount(x, w, 4), w)
+    assert np.array_equal(np.asarray(r), np.bincount(x, w, 4))
+    assert not T.fallbacks
+    # the C loop, out[x[i]] += w[i], one instruction per weight (0 + w is an
+    # instruction reading w: the zero is a constant)
+    assert T.trace.n_instructions() == 5
+    t = Trace()
+    ids = t.new_ids(5)
+    t.push_args(ids)
+    s2 = t.add([[ids[0]]])[0, 0]
+    s0 = t.add([[ids[1]]])[0, 0]
+    s2 = t.add([[s2, ids[2]]])[0, 0]
+    s2 = t.add([[s2, ids[3]]])[0, 0]
+    s1 = t.add([[ids[4]]])[0, 0]
+    t.ret([s0, s1, s2])
+    assert cost(T.trace) == cost(t)
+
+    def f(a, b):
+        np.add.at(a, x, b)
+        return a
+    T, r = trace_function(f, rnd(4), w)
+    assert T.trace.n_instructions() == 5 and not T.fallbacks
+
+
+def test_copyto_and_zeros_like():
+    def f(a):
+        z = np.zeros_like(a)
+        np.copyto(z, a[::-1])
+        return z * 2
+    T, r = trace_function(f, rnd(4))
+    assert not T.fallbacks and T.trace.n_instructions() == 4

@@ -163,6 +163,41 @@ class TArray(np.ndarray):
     def dot(self, other):
         return np.dot(self, other)
 
+    def argmax(self, axis=None, out=None, keepdims=False):
+        return _arg_reduce(self, "argmax", axis, keepdims)
+
+    def argmin(self, axis=None, out=None, keepdims=False):
+        return _arg_reduce(self, "argmin", axis, keepdims)
+
+    def _bulk_method(self, name, *a, **k):
+        res = getattr(self.view(np.ndarray), name)(*_plain(a), **_plain(k))
+        T = current()
+        if T is None:
+            return res
+        if res is None:          # in place (sort, fill)
+            T.bulk("ndarray." + name, [self], (self,), (self,), self)
+            return None
+        return T.bulk("ndarray." + name, [self], (res,) if not isinstance(
+            res, tuple) else res, None, res)
+
+    def argsort(self, *a, **k):
+        return self._bulk_method("argsort", *a, **k)
+
+    def sort(self, *a, **k):
+        return self._bulk_method("sort", *a, **k)
+
+    def nonzero(self):
+        return self._bulk_method("nonzero")
+
+    def searchsorted(self, *a, **k):
+        return self._bulk_method("searchsorted", *a, **k)
+
+    def fill(self, value):
+        np.ndarray.fill(self, value)
+        T = current()
+        if T is not None:
+            T.set_ids(self, None)
+
     def cumsum(self, axis=None, dtype=None, out=None):
         x = self if axis is not None else self.reshape(-1)
         return np.add.accumulate(x, axis=0 if axis is None else axis,
@@ -569,6 +604,10 @@ class Tracer:
             return None
         if func is np.bincount:
             return self.lower_bincount(args, kwargs)
+        if func in (np.argmax, np.argmin) and isinstance(args[0], TArray):
+            axis = args[1] if len(args) > 1 else kwargs.get("axis")
+            return _arg_reduce(args[0], func.__name__, axis,
+                               kwargs.get("keepdims", False))
         if func is np.where and len(args) == 3:
             res = np.where(*_plain(args))
             ids = self.elementwise(args, np.shape(res), 1, "where")[0]
@@ -659,11 +698,14 @@ class Tracer:
     def bulk(self, name, inputs, outs, out, res):
         """One instruction reading every tracked input element, creating
         every output element (counted in ``fallbacks``)."""
-        self.fallbacks[name] += 1
         reads = [_array(v).ravel() for v in
                  (self.tracked(x) for x in _leaves(inputs)) if v is not None]
         reads = np.concatenate(reads) if reads else _zeros(0, np.int64)
         reads = reads[reads >= 0]
+        if len(reads) == 0 and out is None:
+            return res                         # constants in, constants out
+        if len(reads):
+            self.fallbacks[name] += 1
         sizes = [int(np.size(o)) for o in outs]
         if len(reads) == 0:
             ids_list = [None for _ in outs]
@@ -683,6 +725,17 @@ class Tracer:
         if isinstance(res, (np.ndarray, np.generic)):
             return self.new_array(res, ids_list[0])
         return res
+
+
+def _arg_reduce(x, name, axis, keepdims):
+    """argmax/argmin: the comparison chain of a max/min reduction (its
+    result, an index, is a value derived from every element read)."""
+    res = getattr(x.view(np.ndarray), name)(axis=axis, keepdims=keepdims)
+    T = current()
+    if T is None:
+        return res
+    ids = T.lower_reduce(x, {"axis": axis}, res, name)
+    return T.new_array(res, ids)
 
 
 def _leaves(x):

@@ -176,3 +176,14 @@ def test_copyto_and_zeros_like():
         return z * 2
     T, r = trace_function(f, rnd(4))
     assert not T.fallbacks and T.trace.n_instructions() == 4
+
+
+def test_argmax_is_a_comparison_chain():
+    x = rnd(3, 4)
+    T, r = trace_function(lambda x: x.argmax(-1), x)
+    assert np.array_equal(np.asarray(r), x.argmax(-1))
+    assert T.trace.n_instructions() == 3 * 3 and not T.fallbacks
+    T, r = trace_function(lambda x: np.argmax(x), x)
+    assert T.trace.n_instructions() == 11
+    T, r = trace_function(lambda x: np.sort(x, axis=1) + x.argsort(), x)
+    assert T.fallbacks["sort"] == 1 and T.fallbacks["ndarray.argsort"] == 1

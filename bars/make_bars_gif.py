@@ -57,7 +57,7 @@ def frame(cfg, snap, hist, i, u):
     _, _, v = bars.generate({k: x[:1] for k, x in snap.items()}, u)
     ex = np.maximum(np.asarray(hist["examples"], float), 1)
     kl = np.asarray(hist["kl_bits"])[:, 0]
-    paper = bars.PAPER["metrics"]["kl_bits_median"]
+    paper = bars.PAPER["metrics"]["kl_bits"]
     fig = plt.figure(figsize=(7.2, 3.3))
     for n in range(N_FANTASY):
         r, c = divmod(n, 6)
@@ -65,13 +65,17 @@ def frame(cfg, snap, hist, i, u):
         ax.imshow(v[0, n].reshape(cfg.side, cfg.side), cmap="Greys", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.text(0.02, 0.9, f"fantasies, seed {cfg.seed}", fontsize=9)
+    legal = {tuple(x) for x in bars.bars_support(cfg)[0].astype(int)}
+    n_ok = sum(tuple(x) in legal for x in v[0].astype(int))
+    fig.text(0.02, 0.9, f"fantasies, seed {cfg.seed}: {n_ok}/{N_FANTASY} are bars images",
+             fontsize=9)
     ax = fig.add_axes([0.56, 0.17, 0.41, 0.68])
     ax.semilogy(ex[1:i + 1], kl[1:i + 1], color="C0", lw=2)
+    ax.plot(ex[i], kl[i], "o", color="C0", ms=5)
     ax.axhline(paper, color="k", ls=":", lw=1)
     ax.text(ex[1] * 1.1, paper * 1.08, f"paper ~{paper:g}", fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlim(ex[1], ex[-1])
+    ax.set_xlim(ex[1] / 1.3, ex[-1] * 1.3)
     ax.set_ylim(min(kl.min(), 0.05) * 0.8, kl.max() * 1.2)
     ax.set_xlabel("examples", fontsize=8)
     ax.set_ylabel("exact KL (bits)", fontsize=8)

@@ -104,6 +104,26 @@ def test_kl_of_evaluate_matches_direct_formula():
         assert ev["nll_bits"][s] == pytest.approx(ev["entropy_bits"] + kl, rel=1e-10)
 
 
+def test_reverse_kl_quantities_match_the_full_model_distribution():
+    """p_model summed over all 2^16 images is 1, so the mass off the 30 data images is the
+    rest (and KL[p_model || p_data] is infinite); the renormalised reverse KL is a direct sum."""
+    cfg = dataclasses.replace(CFG, n_seeds=2)
+    m = bars.init_model([np.random.default_rng(s) for s in range(2)],
+                        dataclasses.replace(cfg, init_std=1.0))
+    ev = bars.evaluate(m, cfg)
+    everything = bars.all_binary(16)                                 # (65536, 16)
+    p_all = np.exp(bars.log_p_model(m, everything))                  # (2, 65536)
+    assert np.allclose(p_all.sum(1), 1.0, atol=1e-10)
+    images, probs = bars.bars_support(cfg)
+    on = np.exp(bars.log_p_model(m, images))                         # (2, 30)
+    for s in range(2):
+        assert ev["p_off_support"][s] == pytest.approx(1.0 - on[s].sum(), abs=1e-12)
+        assert ev["p_off_support"][s] > 0
+        q = on[s] / on[s].sum()
+        rev = float(np.sum(q * np.log2(q / probs)))
+        assert ev["kl_rev_on_support_bits"][s] == pytest.approx(rev, rel=1e-10)
+
+
 def test_exact_posterior_sampler_frequencies():
     V, H, K = 3, 2, 1
     m = random_model(np.random.default_rng(2), 1, V, H, K)

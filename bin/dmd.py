@@ -6,7 +6,8 @@ ByteDMD cost model and write <slug>/dmd.json (see dmd/README.md).
     python3 bin/dmd.py --all                # every stub with an adapter
     python3 bin/dmd.py bars --sizes 4 8     # override the size sweep
     python3 bin/dmd.py --missing            # stubs without an adapter (exit 1 if any)
-    python3 bin/dmd.py --figure             # docs/dmd_cost_vs_wallclock.png from every dmd.json
+    python3 bin/dmd.py --figure             # dmd/cost_vs_wallclock.png from every dmd.json
+    python3 bin/dmd.py --summary            # markdown table of every dmd.json
 
 The catalog check calls missing_adapters(root) and fails on a non-empty list.
 """
@@ -59,27 +60,59 @@ def figure(root=ROOT, out=None):
         for v, r in rec.get("variants", {}).items():
             if r.get("cost_to_result") and wc:
                 pts.append((s, v, float(wc), float(r["cost_to_result"]),
-                            r["main"]["cost_per_op"]))
-    out = out or os.path.join(root, "docs", "dmd_cost_vs_wallclock.png")
+                            r["main"]["cost_per_op"],
+                            r.get("at_headline_size", True)))
+    out = out or os.path.join(root, "dmd", "cost_vs_wallclock.png")
     fig, ax = plt.subplots(figsize=(7.5, 5))
-    for s, v, wc, c, cpo in pts:
-        ax.scatter(wc, c, s=30)
+    seen = {}
+    for s, v, wc, c, cpo, full in pts:
+        k = seen[s] = seen.get(s, -1) + 1
+        ax.scatter(wc, c, s=30, facecolors=None if full else "none",
+                   edgecolors="C0", color="C0" if full else None)
         ax.annotate("%s: %s" % (s, v), (wc, c), fontsize=8,
-                    xytext=(4, 3), textcoords="offset points")
+                    xytext=(4, 3 - 10 * k), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("headline wallclock (s, results.json)")
     ax.set_ylabel("ByteDMD cost to the headline result (main mode)")
     ax.set_title("Data movement to solve vs wallclock, one point per "
-                 "stub and rule", fontsize=10)
+                 "stub and rule\n(hollow: step priced below the headline's "
+                 "sizes)", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump([dict(slug=s, variant=v, wallclock_s=wc, cost_to_result=c,
-                        cost_per_op=cpo) for s, v, wc, c, cpo in pts], f,
-                  indent=1)
+                        cost_per_op=cpo, at_headline_size=full)
+                   for s, v, wc, c, cpo, full in pts], f, indent=1)
     return out, pts
+
+
+def summary(root=ROOT):
+    """Markdown table: one row per stub and variant (main mode)."""
+    rows = ["| stub | variant | knob | ops/step | cost/step (main) | cost/op "
+            "| dev cost | bytes cost | peak live | exponent | cost to result "
+            "| fallbacks |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for s in stubs(root):
+        p = os.path.join(root, s, "dmd.json")
+        if not os.path.isfile(p):
+            continue
+        with open(p) as f:
+            rec = json.load(f)
+        for v, r in rec["variants"].items():
+            m = r["main"]
+            rows.append("| %s | %s | %s=%s | %d | %d | %.1f | %d | %d | %d | "
+                        "%s | %s | %s |" % (
+                            s, v, r["knob"], r["size"], r["n_ops"], m["cost"],
+                            m["cost_per_op"], r["dev"]["cost"],
+                            m["cost_bytes"], m["peak_live"],
+                            "%.2f" % r["scaling_exponent"]
+                            if r.get("scaling_exponent") is not None else "-",
+                            "%.3g" % r["cost_to_result"]
+                            if r.get("cost_to_result") else "-",
+                            sum(r["fallbacks"].values())))
+    return "\n".join(rows)
 
 
 def main(argv=None):
@@ -94,10 +127,15 @@ def main(argv=None):
     ap.add_argument("--missing", action="store_true",
                     help="list stubs without an adapter; exit 1 if any")
     ap.add_argument("--figure", action="store_true",
-                    help="write docs/dmd_cost_vs_wallclock.png")
+                    help="write dmd/cost_vs_wallclock.png")
+    ap.add_argument("--summary", action="store_true",
+                    help="print a markdown table of every <slug>/dmd.json")
     ap.add_argument("--stdout", action="store_true",
                     help="print the report instead of writing dmd.json")
     a = ap.parse_args(argv)
+    if a.summary:
+        print(summary())
+        return 0
     if a.missing:
         miss = missing_adapters()
         print("\n".join(miss) if miss else "every stub has an adapter")

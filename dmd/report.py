@@ -98,7 +98,8 @@ def measure_variant(mod, variant, sizes=None, log=print):
            "scaling": scaling,
            "scaling_exponent": slope([r["size"] for r in scaling],
                                      [r["cost"] for r in scaling]),
-           "steps_to_result": step.steps, "runs": step.runs}
+           "steps_to_result": step.steps, "runs": step.runs,
+           "at_headline_size": bool(step.at_headline)}
     if step.steps:
         rec["cost_to_result"] = float(main["main"]["cost"]) * step.steps * \
             max(step.runs or 1, 1)

@@ -60,6 +60,7 @@ class Step:
     runs: int = 1                  # runs (seeds) of the headline result
     files: tuple = ()              # stub files whose functions label the breakdown
     note: str = ""
+    at_headline: bool = True       # the step has the headline run's sizes
     consts: dict = field(default_factory=dict)   # integer arrays: addresses, free
 
 

@@ -68,4 +68,4 @@ def make(variant, size, batch_size=4):
     state.update({"v." + k: np.zeros_like(v) for k, v in params.items()})
     # integer episodes (keys, values, queries) are addresses: constants
     return Step(fn=step, state=state, batch={}, steps=steps, runs=runs,
-                files=(stub_path(SLUG),), note=note)
+                files=(stub_path(SLUG),), note=note, at_headline=False)

@@ -45,7 +45,7 @@ ABLATION = [  # (row name, what changes relative to the headline Config, which a
     ("count_both", {"criterion": "both"}, "counting: first weight state solving both directions"),
     ("lam_half", {"lam_scale": 0.5}, "time scale: lam and eta halved"),
     ("lam_double", {"lam_scale": 2.0}, "time scale: lam and eta doubled"),
-    ("no_recurrence", {"recurrent": False}, "architecture: no output -> output connections"),
+    ("no_recurrence", {"no_recurrence": True}, "architecture: no output -> output connections"),
     ("init_0.999_1.001", {"w_init_low": 0.999, "w_init_high": 1.001},
      "initial weights U(0.999, 1.001) (cited by another reproduction; not verified here)"),
     ("init_0.999_1.001_lam/10", {"w_init_low": 0.999, "w_init_high": 1.001, "lam_scale": 0.1},
@@ -151,7 +151,7 @@ def parse(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     a = parse(argv)
-    cfg = ml.make_config(seed=a.seed, n_seeds=a.n_seeds, stability=False)
+    cfg = ml.make_config(seed=a.seed, n_seeds=a.n_seeds, sweep_only=True)
     t0 = time.time()
     log = lambda msg: print(f"[{time.time() - t0:6.1f} s] {msg}", flush=True)  # noqa: E731
     metrics = ablation_metrics(cfg, log) if a.ablation else ratio_metrics(cfg, log)

@@ -66,7 +66,7 @@ class Config:
     seed: int = 10000             # first seed; runs seed .. seed+n_seeds-1 go as one array program
     n_seeds: int = 100            # independent runs (paper: 10)
     quick: bool = False           # 10 runs, no stability run (tests, smoke runs)
-    stability: bool = True        # also continue every run to stability_cycles (stable solutions, figures)
+    sweep_only: bool = False      # only the sweep: no stability run (the figures need it)
     n_cells: int = 5              # retina cells (paper: 5)
     ticks: int = 6                # ticks per cycle: light on cells at ticks 1..5, decision at 6
     lam: float = 0.003            # lambda, payout fraction (paper: not given; shared with nbb-xor, fitted on dev seeds)
@@ -75,7 +75,7 @@ class Config:
     reward: str = "end"           # Ext when the correct output is on at the decision tick ("end") | "every" tick
     denom: str = "incoming"       # share c_ij(t-1)/sum_h c_hj(t-1) "incoming" | "outgoing": /sum_k c_ik | "equal"
     tie: str = "first"            # WTA tie-breaking: "first" (lowest index) | "random"
-    recurrent: bool = True        # output -> output connections (paper: yes)
+    no_recurrence: bool = False   # drop the output -> output connections (paper: they exist)
     w_init_low: float = 0.0       # initial weights ~ U(low, high) (paper: "a positive real value"; range not given)
     w_init_high: float = 1.0      # upper end of the initial weight range
     criterion: str = "sliding"    # solution: "sliding" latest test of each direction | "both" one weight state
@@ -91,7 +91,7 @@ class Config:
     verdict_sense: str = "match"           # either side of the paper's 223 counts
     verdict_tol: float = 0.2               # yes: within 20% (the stub's rule before the kit)
     verdict_partial: float = 0.5           # partial: within 50%
-    PRESETS: ClassVar[dict] = {"quick": {"n_seeds": 10, "stability": False}}
+    PRESETS: ClassVar[dict] = {"quick": {"n_seeds": 10, "sweep_only": True}}
 
     def __post_init__(self):
         for name, allowed in CHOICES.items():
@@ -313,7 +313,7 @@ def train_runs(cfg, trace_flow=False, log=None):
     Returns (model {"W", "W0", "net", "rule"}, history: per-run cycle counts
     (-1 = never) and curves every record_every cycles).
     """
-    net, rule = build_net(cfg.n_cells, cfg.recurrent), rule_of(cfg)
+    net, rule = build_net(cfg.n_cells, not cfg.no_recurrence), rule_of(cfg)
     S, T, keep = cfg.n_seeds, cfg.max_cycles, min(cfg.n_seeds, cfg.traced_runs)
     W, dirs, tie_rng = init_runs(cfg, net)
     W0, both_dirs = W.copy(), np.broadcast_to(np.arange(2), (S, 2))
@@ -352,14 +352,14 @@ def train_runs(cfg, trace_flow=False, log=None):
 
 
 def train(cfg, log=None):
-    """The headline sweep and (cfg.stability) the same runs continued to stability_cycles.
+    """The headline sweep and (unless cfg.sweep_only) the same runs continued to stability_cycles.
 
     Returns (model, history), dicts keyed "sweep" and "stability"; the stability
     run traces substance flows for the figures.
     """
     model, history = {}, {}
     model["sweep"], history["sweep"] = train_runs(cfg, log=log)
-    if cfg.stability:
+    if not cfg.sweep_only:
         c = replace(cfg, run_to_cap=True, max_cycles=cfg.stability_cycles)
         model["stability"], history["stability"] = train_runs(c, trace_flow=True, log=log)
     return model, history
@@ -449,7 +449,7 @@ def describe(cfg, metrics):
             ["mean cycles to a solution (fitted: lam, eta) / std / median",
              f"{fmt_n(m['mean_cycles'])} / {fmt_n(m['mean_cycles_std'])} / {fmt_n(m['median_cycles'])}",
              f"{p['mean_cycles']} / - / -"],
-            ["runs solved by their initial weights (counted as 0-3 cycles) / mean without them",
+            ["runs solved by their initial weights (they count within a few cycles) / mean without them",
              f"{m['n_solved_initially']}/{n} / {fmt_n(m['mean_cycles_excluding_initially_solved'])}",
              "-"]]
     if means:

@@ -17,7 +17,7 @@ import nbb_moving_light as ml  # noqa: E402
 
 def test_light_sweeps_one_cell_per_tick_in_both_directions():
     cfg = ml.make_config()
-    net = ml.build_net(cfg.n_cells, cfg.recurrent)
+    net = ml.build_net(cfg.n_cells, not cfg.no_recurrence)
     f = ml.light_frames(cfg.ticks, cfg.n_cells, net, np.array([0, 1]))   # (2, T, N)
     retina = f[..., 1:net["n_in"]]
     assert (f[..., 0] == 1).all()                               # always-on unit
@@ -88,7 +88,7 @@ def test_quick_run_is_deterministic_and_beats_chance():
     """--quick (10 reporting-block seeds): most runs learn; untrained nets solve only by luck
     (at most 5 of 10 above), and the same config gives the same metrics twice."""
     cfg = ml.make_config(quick=True)
-    assert cfg.n_seeds == 10 and not cfg.stability and cfg.seed == cfg.report_seeds[0]
+    assert cfg.n_seeds == 10 and cfg.sweep_only and cfg.seed == cfg.report_seeds[0]
     m = ml.summarise(cfg, *ml.train(cfg))
     assert m["n_solved"] >= 8 and m["n_runs"] == 10
     again = ml.summarise(cfg, *ml.train(cfg))

@@ -21,9 +21,9 @@ import nbb_xor as nx  # noqa: E402
 
 ABLATION = [  # (row name, what changes relative to the headline Config, which ambiguity)
     ("headline", {}, "-"),
-    ("earlier_headline", {"direct": False, "ext": "proportional", "lam_scale": 0.4, "eta_over_lam": 1.0},
+    ("earlier_headline", {"no_direct": True, "ext": "proportional", "lam_scale": 0.4, "eta_over_lam": 1.0},
      "the earlier reading: no input->output, Ext = eta c_ij, lam = eta = 0.0012"),
-    ("no_direct", {"direct": False}, "architecture: no input -> output connections"),
+    ("no_direct", {"no_direct": True}, "architecture: no input -> output connections"),
     ("ext_proportional", {"ext": "proportional", "eta_over_lam": 1.0}, "Ext = eta c_ij, eta = lam"),
     ("ext_fixed", {"ext": "fixed", "eta_over_lam": 1.0}, "Ext: eta per tick split by contribution, eta = lam"),
     ("reward_last3", {"reward": "last"}, "reward timing: Ext only in the 3 test ticks"),
@@ -48,7 +48,7 @@ ABLATION = [  # (row name, what changes relative to the headline Config, which a
 
 STABILITY_PROBE = [  # readings tried in search of the paper's stable solution (3000 cycles each)
     ("headline", {}, "-"),
-    ("earlier_headline", {"direct": False, "ext": "proportional", "lam_scale": 0.4, "eta_over_lam": 1.0},
+    ("earlier_headline", {"no_direct": True, "ext": "proportional", "lam_scale": 0.4, "eta_over_lam": 1.0},
      "the earlier reading (no input->output, Ext = eta c_ij, lam = eta = 0.0012)"),
     ("ext_proportional", {"ext": "proportional", "eta_over_lam": 1.0}, "Ext = eta c_ij, eta = lam"),
     ("eta_half", {"eta_over_lam": 0.15}, "eta halved"),
@@ -125,7 +125,7 @@ def main(argv=None):
         nx.fail("--seed must be >= 0 and --n-seeds >= 1")
     if a.results is not None:
         nx.check_writable(a.results)
-    cfg = nx.make_config(seed=a.seed, n_seeds=a.n_seeds, variants=False)
+    cfg = nx.make_config(seed=a.seed, n_seeds=a.n_seeds, sweep_only=True)
     t0 = time.time()
     metrics = ablation_metrics(cfg, lambda msg: print(f"[{time.time() - t0:6.1f} s] {msg}", flush=True))
     rec = nx.run_record(cfg, metrics, " ".join(["python3", "nbb-xor/experiments_nbb_xor.py"] + argv),

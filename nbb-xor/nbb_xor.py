@@ -76,10 +76,10 @@ class Config:
     seed: int = 10000             # first seed; runs seed .. seed+n_seeds-1 go as one array program
     n_seeds: int = 100            # independent runs per sub-experiment (paper: 20 for 3 hidden, 10 for two subsets)
     quick: bool = False           # 5 runs of the 3-hidden net only, no variants (tests, smoke runs)
-    variants: bool = True         # also train the paper's 2-hidden and two-subset nets and the stability run
+    sweep_only: bool = False      # only the 3-hidden sweep: no 2-hidden or two-subset net, no stability run
     n_hidden: int = 3             # hidden units per competitive subset (paper: 3; variant 2)
     n_subsets: int = 1            # hidden competitive subsets (paper: 1; variant: two subsets of 2)
-    direct: bool = True           # input -> output connections too (paper, section 6: yes)
+    no_direct: bool = False       # drop the input -> output connections (paper, section 6: they exist)
     ticks: int = 6                # ticks per pattern presentation (paper: 6)
     test_ticks: int = 3           # the correct output must be on in the last test_ticks ticks (paper: 3)
     lam: float = 0.003            # lambda, fraction of a contribution paid out (paper: not given; fitted on dev seeds 0-19)
@@ -104,7 +104,7 @@ class Config:
     verdict_sense: str = "match"            # either side of the paper's 619 counts
     verdict_tol: float = 0.2                # yes: within 20% (the stub's rule before the kit)
     verdict_partial: float = 0.5            # partial: within 50%
-    PRESETS: ClassVar[dict] = {"quick": {"n_seeds": 5, "variants": False}}
+    PRESETS: ClassVar[dict] = {"quick": {"n_seeds": 5, "sweep_only": True}}
 
     def __post_init__(self):
         for name, allowed in CHOICES.items():
@@ -347,7 +347,7 @@ def train_runs(cfg, trace_flow=False, log=None):
     Returns (model {"W", "W0", "net", "rule"}, history: per-run cycle counts
     (-1 = never) and curves every record_every cycles).
     """
-    net, rule = build_net(cfg.n_hidden, cfg.n_subsets, cfg.direct), rule_of(cfg)
+    net, rule = build_net(cfg.n_hidden, cfg.n_subsets, not cfg.no_direct), rule_of(cfg)
     S, T, keep = cfg.n_seeds, cfg.max_presentations, min(cfg.n_seeds, cfg.traced_runs)
     W, pats, tie_rng = init_runs(cfg, net)
     W0, all_pats = W.copy(), np.broadcast_to(np.arange(4), (S, 4))
@@ -387,7 +387,7 @@ def train_runs(cfg, trace_flow=False, log=None):
 def sub_configs(cfg):
     """The headline's sub-experiments: the 3-hidden net, the paper's variants, the stability run."""
     subs = {"3hidden": cfg}
-    if cfg.variants:
+    if not cfg.sweep_only:
         subs["hidden2"] = replace(cfg, n_hidden=2)
         subs["two_subsets"] = replace(cfg, n_hidden=2, n_subsets=2)
         subs["stability"] = replace(cfg, run_to_cap=True, max_presentations=cfg.stability_cycles)
@@ -489,7 +489,7 @@ def summarise(cfg, model, history):
     m["n_runs"] = m["n_seeds"]
     m["timing"] = {f"{k}_s": round(float(h["train_s"]), 3) for k, h in history.items()}
     m["timing"].update({f"{k}_cpu_s": round(float(h["cpu_s"]), 3) for k, h in history.items()})
-    if not cfg.variants:
+    if cfg.sweep_only:
         return m
     m["variants"] = {k: count_metrics(history[k], cfg.criterion) for k in ("hidden2", "two_subsets")}
     m["stability"] = stability_metrics(history["stability"], cfg.stability_cycles)

@@ -17,7 +17,7 @@ import nbb_xor as nx  # noqa: E402
 def mid_training_state(seed=3, presentations=300):
     """Weights after some training (2 development-seed runs of the 3-hidden net)."""
     cfg = nx.make_config(seed=seed, n_seeds=2, max_presentations=presentations, run_to_cap=True,
-                         lam=0.01, eta=0.01, variants=False)
+                         lam=0.01, eta=0.01, sweep_only=True)
     model, _ = nx.train_runs(cfg)
     return nx.rule_of(cfg), model
 
@@ -104,7 +104,7 @@ def test_three_test_ticks_equal_the_full_six_tick_cycle():
 
 def test_sweep_is_the_same_as_single_seed_runs_and_deterministic():
     cfg = nx.make_config(seed=7, n_seeds=3, max_presentations=150, run_to_cap=True, lam=0.01,
-                         eta=0.01, variants=False)
+                         eta=0.01, sweep_only=True)
     m1, h1 = nx.train_runs(cfg)
     m2, h2 = nx.train_runs(cfg)
     assert np.array_equal(m1["W"], m2["W"]) and np.array_equal(h1["solved_at"], h2["solved_at"])
@@ -117,7 +117,7 @@ def test_quick_run_learns_what_an_untrained_net_cannot():
     """--quick (5 reporting-block seeds, 3 hidden): every run finds a solution well
     inside the cap; with lam = eta = 0 (no learning) the same 5 nets never do."""
     cfg = nx.make_config(quick=True)
-    assert cfg.n_seeds == 5 and not cfg.variants and cfg.seed == cfg.report_seeds[0]
+    assert cfg.n_seeds == 5 and cfg.sweep_only and cfg.seed == cfg.report_seeds[0]
     model, hist = nx.train(cfg)
     m = nx.summarise(cfg, model, hist)
     assert m["n_solved"] == 5 and m["mean_presentations"] < 2000 and m["n_runs"] == 5

@@ -15,7 +15,7 @@ def make_nbb(slug, knob, size, pattern_key, n_classes, steps_key):
         net = mod.build_net(cfg.n_hidden, cfg.n_subsets, direct)
     else:
         rec = getattr(cfg, "recurrent",
-                      not getattr(cfg, "no_recurrent", False))
+                      not getattr(cfg, "no_recurrence", False))
         net = mod.build_net(cfg.n_cells, rec)
     rule = mod.rule_of(cfg)
     rng = np.random.default_rng(0)

@@ -26,8 +26,8 @@ def measure_step(step, modes=("main", "dev")):
     out = {"n_ops": tr.n_instructions(),
            "n_persistent": int(sum(np.size(v) for v in step.state.values())),
            "n_batch": int(sum(np.size(v) for v in step.batch.values())),
-           "fallbacks": dict(T.fallbacks), "escapes": dict(T.escapes),
-           "trace_s": round(t_trace, 3)}
+           "fallbacks": dict(T.fallbacks), "escapes": dict(T.escapes)}
+    del t_trace                    # timings stay out: the report is deterministic
     itemsize = max([np.asarray(v).dtype.itemsize for v in step.state.values()
                     if np.asarray(v).dtype.kind == "f"] or [8])
     for mode in modes:
@@ -42,8 +42,7 @@ def measure_step(step, modes=("main", "dev")):
                "cost_per_op": total / max(out["n_ops"], 1),
                "cost_per_read": total / max(len(d), 1),
                "mean_depth": float(d.mean()) if len(d) else 0.0,
-               "peak_live": int(flat.get("peak_live", 0)),
-               "price_s": round(time.perf_counter() - t0, 3)}
+               "peak_live": int(flat.get("peak_live", 0))}
         if mode == "main":
             lab = flat["label"][flat["read"]]
             names = tr.labels

@@ -75,6 +75,8 @@ def _plain(x):
         return x.view(np.ndarray)
     if isinstance(x, (list, tuple)):
         return type(x)(_plain(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
     return x
 
 
@@ -189,6 +191,9 @@ class TArray(np.ndarray):
     def nonzero(self):
         return self._bulk_method("nonzero")
 
+    def trace(self, *a, **k):
+        return self._bulk_method("trace", *a, **k)
+
     def searchsorted(self, *a, **k):
         return self._bulk_method("searchsorted", *a, **k)
 
@@ -249,14 +254,15 @@ _COPYLIKE = {
     np.delete, np.take_along_axis, np.block, np.array_equal,
 }
 _COPYLIKE.discard(np.array_equal)
+# Python-level numpy functions that keep the subclass (asanyarray, methods,
+# ufuncs) and so are traced by running them; anything that calls asarray
+# inside (outer, tensordot, norm, kron, ...) is lowered explicitly or bulk.
 _PASS = {
     np.mean, np.sum, np.prod, np.max, np.min, np.amax, np.amin, np.var,
-    np.std, np.outer, np.clip, np.tensordot, np.zeros_like, np.ones_like,
-    np.empty_like, np.full_like, np.square, np.average, np.linalg.norm,
-    np.cumsum, np.shape, np.ndim, np.size, np.result_type, np.may_share_memory,
-    np.shares_memory, np.isscalar, np.iscomplexobj, np.isrealobj,
-    np.nan_to_num, np.trace, np.kron, np.triu, np.tril, np.diag, np.eye,
-    np.linspace, np.arange, np.einsum_path,
+    np.std, np.clip, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.average, np.cumsum, np.shape, np.ndim, np.size, np.result_type,
+    np.may_share_memory, np.shares_memory, np.isscalar, np.iscomplexobj,
+    np.isrealobj, np.triu, np.tril, np.linspace, np.arange,
 }
 
 _FACTORIES = ("zeros", "ones", "empty", "full")
@@ -604,6 +610,21 @@ class Tracer:
             return None
         if func is np.bincount:
             return self.lower_bincount(args, kwargs)
+        if func is np.einsum:
+            r = self.lower_einsum(args, kwargs)
+            if r is not NotImplemented:
+                return r
+        if func is np.outer and len(args) == 2 and not kwargs:
+            a, b = args
+            res = np.outer(*_plain(args))
+            ids = self.elementwise_ids(
+                [self._flat_ids(a, (-1, 1)), self._flat_ids(b, (1, -1))],
+                np.shape(res), 1, "multiply.outer")[0]
+            return self.new_array(res, ids)
+        if func is np.tensordot:
+            r = self.lower_tensordot(args, kwargs)
+            if r is not NotImplemented:
+                return r
         if func in (np.argmax, np.argmin) and isinstance(args[0], TArray):
             axis = args[1] if len(args) > 1 else kwargs.get("axis")
             return _arg_reduce(args[0], func.__name__, axis,
@@ -667,6 +688,87 @@ class Tracer:
         res[sb[last]] = outs[order[last]]
         return res
 
+    def lower_einsum(self, args, kwargs):
+        """Explicit one- or two-operand einsum without repeated or ellipsis
+        indices: per output element (C order over the output subscripts),
+        the summed indices in order of first appearance, naive loops: one
+        operand is a sum chain, two operands a dot chain (as matmul)."""
+        if set(kwargs) - {"optimize"} or not isinstance(args[0], str):
+            return NotImplemented
+        spec, ops = args[0].replace(" ", ""), args[1:]
+        if "..." in spec or "->" not in spec:
+            return NotImplemented
+        ins, out = spec.split("->")
+        ins = ins.split(",")
+        if len(ins) != len(ops) or not 1 <= len(ops) <= 2 or any(
+                len(set(x)) != len(x) or len(x) != np.ndim(o)
+                for x, o in zip(ins, ops)) or len(set(out)) != len(out):
+            return NotImplemented
+        res = np.einsum(spec, *_plain(ops), **kwargs)
+        if all(self.tracked(o) is None for o in ops):
+            return res
+        sizes = {}
+        for x, o in zip(ins, ops):
+            sizes.update(zip(x, np.shape(o)))
+        summed = []
+        for x in ins:
+            summed += [c for c in x if c not in out and c not in summed]
+        full = list(out) + summed
+        shape = tuple(sizes[c] for c in full)
+        G = int(np.prod([sizes[c] for c in out])) if out else 1
+
+        def expand(x, o):
+            v = self.tracked(o)
+            ids = _array(v) if v is not None else _full(np.shape(o), -1,
+                                                        np.int64)
+            order = sorted(range(len(x)), key=lambda i: full.index(x[i]))
+            ids = np.transpose(ids, order)
+            present = [x[i] for i in order]
+            ids = ids.reshape([sizes[c] if c in present else 1
+                               for c in full])
+            return _array(np.broadcast_to(ids, shape)).reshape(G, -1)
+        if len(ops) == 1:
+            r = self.chain(expand(ins[0], ops[0]), "einsum")
+        else:
+            r = self.dot_chain(expand(ins[0], ops[0]),
+                               expand(ins[1], ops[1]))
+        return self.new_array(res, r.reshape(np.shape(res)))
+
+    def _flat_ids(self, x, shape):
+        v = self.tracked(x)
+        return None if v is None else _array(v).reshape(shape)
+
+    def lower_tensordot(self, args, kwargs):
+        """tensordot as the equivalent einsum (naive loops)."""
+        a, b = args[0], args[1]
+        axes = args[2] if len(args) > 2 else kwargs.get("axes", 2)
+        na, nb = np.ndim(a), np.ndim(b)
+        if isinstance(axes, (int, np.integer)):
+            ax_a = list(range(na - axes, na))
+            ax_b = list(range(axes))
+        else:
+            ax_a, ax_b = axes
+            ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else ax_a
+            ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else ax_b
+            ax_a = [x % na for x in ax_a]
+            ax_b = [x % nb for x in ax_b]
+        letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        if na + nb > len(letters):
+            return NotImplemented
+        sa = list(letters[:na])
+        sb = list(letters[na:na + nb])
+        for i, j in zip(ax_a, ax_b):
+            sb[j] = sa[i]
+        out = [c for i, c in enumerate(sa) if i not in ax_a] + \
+            [c for j, c in enumerate(sb) if j not in ax_b]
+        spec = "%s,%s->%s" % ("".join(sa), "".join(sb), "".join(out))
+        r = self.lower_einsum((spec, a, b), {})
+        if r is NotImplemented:
+            return r
+        res = np.tensordot(_plain(a), _plain(b), axes)       # numpy's values
+        ids = self.ids_view(r)
+        return self.new_array(res, None if ids is None else _array(ids))
+
     def lower_bincount(self, args, kwargs):
         x = args[0]
         w = args[1] if len(args) > 1 else kwargs.get("weights")
@@ -683,14 +785,22 @@ class Tracer:
         return self.new_array(res, ids)
 
     def copylike(self, func, args, kwargs):
-        res = func._implementation(*_plain(args), **kwargs)
-        if not any(self.tracked(x) is not None for x in _leaves(args)):
+        res = func._implementation(*_plain(args), **_plain(kwargs))
+        n_data = 2 if func in (np.append,) else 1
+        if not any(self.tracked(x) is not None
+                   for x in _leaves(list(args[:n_data]))):
             return res
-        idargs = _map_leaves(args, lambda x: (
-            _array(self.ids_view(x)) if self.ids_view(x) is not None
-            else _full(np.shape(x), -1, np.int64))
-            if isinstance(x, np.ndarray) else x)
-        ids = func._implementation(*idargs, **kwargs)
+        def to_ids(x):
+            if not isinstance(x, np.ndarray):
+                return x
+            v = self.ids_view(x)
+            return _array(v) if v is not None else _full(np.shape(x), -1,
+                                                          np.int64)
+        # only the data arguments map to ids; indices, shifts and repeats
+        # (take, take_along_axis, roll, repeat, ...) stay values (addresses)
+        idargs = [_map_leaves(a, to_ids) if i < n_data else _plain(a)
+                  for i, a in enumerate(args)]
+        ids = func._implementation(*idargs, **_plain(kwargs))
         if isinstance(res, (list, tuple)):
             return type(res)(self.new_array(r, i) for r, i in zip(res, ids))
         return self.new_array(res, ids)
@@ -719,9 +829,11 @@ class Tracer:
         if out is not None:
             return self.finish(out, res, ids_list)
         if isinstance(res, (tuple, list)):
-            return type(res)(self.new_array(r, i) if isinstance(
+            items = [self.new_array(r, i) if isinstance(
                 r, (np.ndarray, np.generic)) else r
-                for r, i in zip(res, ids_list))
+                for r, i in zip(res, ids_list)]
+            return type(res)(*items) if hasattr(res, "_fields") \
+                else type(res)(items)
         if isinstance(res, (np.ndarray, np.generic)):
             return self.new_array(res, ids_list[0])
         return res

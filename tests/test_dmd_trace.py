@@ -114,7 +114,7 @@ def test_bit_identical_and_no_fallbacks():
 
 def test_fallback_and_escape_counted():
     def f(a, b):
-        c = np.einsum("i,i->", a, b)          # not lowered: bulk
+        c = np.einsum("ii->", np.outer(a, b))  # repeated index: bulk
         s = np.sort(a)                        # not lowered: bulk
         _ = float(a.sum())                    # escape
         return c + s
@@ -187,3 +187,40 @@ def test_argmax_is_a_comparison_chain():
     assert T.trace.n_instructions() == 11
     T, r = trace_function(lambda x: np.sort(x, axis=1) + x.argsort(), x)
     assert T.fallbacks["sort"] == 1 and T.fallbacks["ndarray.argsort"] == 1
+
+
+def test_copylike_keeps_tracked_indices_as_addresses():
+    def f(x):
+        k = x.argmax(-1)                               # tracked index
+        return np.take_along_axis(x, k[:, None], -1) * 2
+    x = rnd(3, 5)
+    T, r = trace_function(f, x)
+    assert np.array_equal(np.asarray(r), np.take_along_axis(
+        x, x.argmax(-1)[:, None], -1) * 2)
+    assert not T.fallbacks
+
+
+def test_einsum_lowered_like_matmul():
+    A, x = rnd(3, 4, 5), rnd(3, 5, seed=1)
+    T1, r1 = trace_function(lambda A, x: np.einsum("baf,bf->ba", A, x), A, x)
+    T2, r2 = trace_function(lambda A, x: (A @ x[:, :, None])[..., 0], A, x)
+    assert np.allclose(np.asarray(r1), np.asarray(r2))
+    assert not T1.fallbacks
+    assert cost(T1.trace) == cost(T2.trace)
+    M = rnd(4, 4)
+    assert tcost(lambda A, B: np.einsum("ik,kj->ij", A, B), M, M.T.copy()) \
+        == tcost(lambda A, B: A @ B, M, M.T.copy())
+    T, _ = trace_function(lambda A: np.einsum("ij->j", A), M)
+    assert T.trace.n_instructions() == 12 and not T.fallbacks
+
+
+def test_outer_and_tensordot_tracked():
+    a, b = rnd(3), rnd(4, seed=1)
+    T, r = trace_function(lambda a, b: np.outer(a, b), a, b)
+    assert np.array_equal(np.asarray(r), np.outer(a, b))
+    assert T.trace.n_instructions() == 12 and not T.fallbacks
+    A, B = rnd(2, 3, 4), rnd(2, 3, 5, seed=1)
+    T, r = trace_function(
+        lambda A, B: np.tensordot(A, B, axes=([0, 1], [0, 1])), A, B)
+    assert np.array_equal(np.asarray(r), np.tensordot(A, B, ([0, 1], [0, 1])))
+    assert T.trace.n_instructions() == 20 * (2 * 6 - 1) and not T.fallbacks

@@ -1,10 +1,12 @@
 """Static figures for the adding problem -> adding-problem/viz/*.png.
 
-Loads the saved runs of the run records (results.json, runs/*.json) from
-.cache/; trains a run once (and saves it) only if its cache is missing.
+Loads the saved run of each run record (results.json, runs/*.json) with
+adding_problem.saved_run (trains it once only if the cache is missing) and
+calls the stub's forward/evaluate; no training code here.
 
   python3 adding-problem/visualize_adding_problem.py
 """
+import json
 import os
 import sys
 
@@ -19,158 +21,170 @@ sys.path.insert(0, HERE)
 import adding_problem as ap  # noqa: E402
 
 VIZ = os.path.join(HERE, "viz")
-COLORS = {100: "tab:blue", 500: "tab:orange", 1000: "tab:green"}
+SHOW_SEED = 12345          # the test sequence drawn in cell_states.png and the GIF
 
 
-def record_runs():
-    """(cfg, record) of every run record present, keyed by file stem."""
-    out = {}
-    paths = [os.path.join(HERE, "results.json")]
-    rd = os.path.join(HERE, "runs")
-    if os.path.isdir(rd):
-        paths += [os.path.join(rd, f) for f in sorted(os.listdir(rd)) if f.endswith(".json")]
-    for p in paths:
-        if os.path.exists(p):
-            out[os.path.splitext(os.path.basename(p))[0]] = ap.config_from_record(p)
-    return out
+def record_config(name):
+    """Config of run record `name` ('results' or a runs/ stem), or None if absent."""
+    path = os.path.join(HERE, "results.json" if name == "results" else f"runs/{name}.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        c = json.load(fh)["config"]
+    return ap.Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items()})
 
 
-def lstm_runs_by_T(recs):
-    """One LSTM run per T: the headline's settings (results.json) at each T."""
-    head_cfg, _ = recs["results"]
-    by_T = {}
-    for name, (cfg, rec) in recs.items():
-        same = all(getattr(cfg, f) == getattr(head_cfg, f)
-                   for f in ("model", "cell", "optimizer", "gradient", "batch_size", "lr"))
-        if same and cfg.T not in by_T:
-            by_T[cfg.T] = cfg
-    return dict(sorted(by_T.items()))
+def showcase(history):
+    """Index of the run shown alone: the solved run with the median sequence count."""
+    seqs, solved = np.array(history["sequences"]), np.array(history["solved"])
+    idx = np.flatnonzero(solved) if solved.any() else np.arange(len(seqs))
+    return int(idx[np.argsort(seqs[idx])[(len(idx) - 1) // 2]])
 
 
-def fig_learning_curves(by_T):
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    finals = []
-    for T, cfg in by_T.items():
-        _, hist, _ = ap.load_or_train(cfg)
+def one_run(params, r):
+    return {k: v[r:r + 1] for k, v in params.items()}
+
+
+def replay(cfg, params, seed=SHOW_SEED):
+    """One fixed test sequence through a single run's weights: (x, p1, p2, d, o, cache)."""
+    x, lengths, d, p1, p2 = ap.make_batch(np.random.default_rng(seed), cfg.T, 1)
+    nb, k, kind, lag = ap.arch(cfg)
+    o, cache = ap.forward(params, x[:, None], lengths[None], nb, k, kind, lag)
+    return x[:, 0], p1[0], p2[0], d[0], o[0, 0], cache
+
+
+def solved_fraction(history, grid):
+    seqs, solved = np.array(history["sequences"]), np.array(history["solved"])
+    return [(solved & (seqs <= g)).mean() for g in grid]
+
+
+def band(ax, seen, values, col, label):
+    lo, med, hi = np.quantile(values, [0.1, 0.5, 0.9], axis=1)
+    ax.fill_between(seen, lo, hi, color=col, alpha=0.25, lw=0)
+    ax.plot(seen, med, color=col, label=label)
+
+
+def fig_learning_curves(runs):
+    """Window MSE and window error rate (median and 10-90% band over runs), runs stopped."""
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4.2), constrained_layout=True)
+    paper = ap.PAPER["metrics"]["sequences_to_criterion"]
+    for (label, cfg, hist), col in zip(runs, ("tab:blue", "tab:orange")):
         seen = np.array(hist["seen"])
-        col = COLORS.get(T, "k")
-        ax1.plot(seen, hist["mse"], color=col, label=f"T={T} (ours)")
-        ax2.plot(seen, hist["frac_correct"], color=col, label=f"T={T} (ours)")
-        paper = ap.PAPER["metrics"].get(f"T{T}")
-        for ax in (ax1, ax2):
-            if hist["solved"]:
-                ax.axvline(hist["sequences"], color=col, lw=1)
-            if paper:
-                ax.axvline(paper["sequences_to_criterion"], color=col, ls="--", lw=1)
-        finals.append(f"T={T}: {hist['sequences'] / 1e3:.0f}k" if hist["solved"] else f"T={T}: not met")
-    ax1.axhline(0.01, color="gray", ls=":", lw=1, label="stopping rule: MSE < 0.01")
-    ax1.legend(fontsize=8, loc="lower left")
-    ax1.set_yscale("log")
-    ax1.set_ylabel("training MSE (last 2000 sequences)")
-    ax2.set_ylabel("fraction with |error| < 0.04 (last 2000)")
-    ax2.set_ylim(0, 1.02)
+        band(ax1, seen, np.array(hist["mse"]), col, f"{label}: median, 10-90% of {cfg.n_seeds} runs")
+        wrong = np.maximum(1 - np.array(hist["frac_correct"]), 1 / cfg.stop_window / 2)
+        band(ax2, seen, wrong, col, label)
+        grid = np.linspace(0, cfg.max_sequences, 300)
+        ax3.plot(grid, solved_fraction(hist, grid), color=col, label=label)
+    ax1.axhline(ap.Config.stop_mse, color="gray", ls=":", lw=1, label="stopping rule: window MSE")
+    ax1.set_ylabel("training MSE, last 2000 sequences")
+    ax2.axhline(1 / ap.Config.stop_window, color="gray", ls=":", lw=1,
+                label="one wrong in the window (the rule needs none)")
+    ax2.set_ylabel(f"fraction wrong (|error| >= {ap.Config.crit:g}), last 2000")
     for ax in (ax1, ax2):
-        ax.set_xscale("log")
-        ax.set_xlabel("training sequences seen")
-    ax2.plot([], [], color="k", lw=1, label="stopping rule met (ours)")
-    ax2.plot([], [], color="k", ls="--", lw=1, label="paper, Table 7")
-    ax2.legend(fontsize=8, loc="upper left")
-    fig.suptitle("Sequences to the paper's stopping rule: " + ", ".join(finals)
-                 + "  (dashed: paper 74k / 209k / 853k)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "learning_curves.png"), dpi=90)
+        ax.set_yscale("log")
+    ax3.axvline(paper, color="k", ls="--", lw=1, label=f"paper: mean of {ap.PAPER['runs']} trials")
+    ax3.set_ylabel("fraction of runs stopped")
+    ax3.set_ylim(-0.02, 1.02)
+    for ax in (ax1, ax2, ax3):
+        ax.set_xlabel("training sequences seen (per run)")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1, frameon=False)
+    fig.suptitle(f"T={runs[0][1].T}: both rules learn the task; the paper's online rule stays "
+                 "just short of 2000 correct in a row within its budget", fontsize=10)
+    fig.savefig(os.path.join(VIZ, "learning_curves.png"), dpi=90, bbox_inches="tight")
     plt.close(fig)
 
 
-def fig_scatter(by_T):
-    fig, axes = plt.subplots(1, len(by_T), figsize=(3.8 * len(by_T), 3.9), squeeze=False)
-    for ax, (T, cfg) in zip(axes[0], by_T.items()):
-        params, _, _ = ap.load_or_train(cfg)
-        ev = ap.evaluate(cfg, params)
-        ax.fill_between([0, 1], [-0.04, 0.96], [0.04, 1.04], color="0.85", label="|error| < 0.04")
-        ax.scatter(ev["d"], ev["o"], s=2, color=COLORS.get(T, "k"))
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.set_aspect("equal")
-        ax.set_xlabel("target 0.5 + (X1 + X2) / 4")
-        ax.set_ylabel("network output")
-        ax.set_title(f"T={T}: {ev['test_wrong']}/2560 wrong, MSE {ev['test_mse']:.1e}", fontsize=9)
-        ax.legend(fontsize=7, loc="upper left")
-    fig.suptitle("2560 fresh test sequences after the stopping rule: the outputs bend away from "
-                 "the diagonal only at extreme targets (paper: at most 3/2560 wrong)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "prediction_scatter.png"), dpi=90)
+def fig_scatter(cfg, params, hist):
+    """Test outputs against targets, all runs pooled; the paper's criterion as a band."""
+    ev = ap.evaluate(params, cfg)
+    fig, ax = plt.subplots(figsize=(5.2, 5.0), constrained_layout=True)
+    ax.fill_between([0, 1], [-cfg.crit, 1 - cfg.crit], [cfg.crit, 1 + cfg.crit], color="0.85",
+                    label=f"correct: |error| < {cfg.crit:g}")
+    e = np.abs(ev["o"] - ev["d"])
+    ok = e < cfg.crit
+    ax.scatter(ev["d"][ok], ev["o"][ok], s=1, color="tab:blue", alpha=0.3, label="correct")
+    ax.scatter(ev["d"][~ok], ev["o"][~ok], s=12, color="tab:red", label="wrong")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("target 0.5 + (X1 + X2) / 4")
+    ax.set_ylabel("network output")
+    ax.legend(fontsize=8, loc="upper left")
+    wrong = ev["test_wrong"]
+    ax.set_title(f"T={cfg.T}, {len(wrong)} runs x {ev['n_test']} fresh test sequences:\n"
+                 f"{sum(wrong)} wrong in all, at most {max(wrong)} per run "
+                 f"(paper: at most {ap.PAPER['metrics']['test_wrong_max']})", fontsize=10)
+    fig.savefig(os.path.join(VIZ, "prediction_scatter.png"), dpi=90, bbox_inches="tight")
     plt.close(fig)
 
 
-def fig_cell_states(cfg):
-    params, _, _ = ap.load_or_train(cfg)
-    x, lengths, d, p1, p2 = ap.make_batch(np.random.default_rng(12345), cfg.T, 1)
-    o, cache = ap.forward(cfg, params, x, lengths)
-    C, nb = cache["C"], cfg.n_blocks
-    t = np.arange(x.shape[0])
-    fig, axes = plt.subplots(3, 1, figsize=(9, 6.5), sharex=True)
-    axes[0].plot(t, x[:, 0, 0], color="0.5", lw=0.8, label="value")
-    axes[0].step(t, x[:, 0, 1], color="k", lw=0.8, where="mid", label="marker")
+def fig_cell_states(cfg, params, hist):
+    r = showcase(hist)
+    x, p1, p2, d, o, cache = replay(cfg, one_run(params, r))
+    C, nb, t = cache["C"], cfg.n_blocks, np.arange(x.shape[0])
+    S, A = cache["S"][:, 0, 0], cache["A"][:, 0, 0]
+    tb = int(cache["tb"][0, 0])
+    fig, axes = plt.subplots(3, 1, figsize=(9, 6.8), sharex=True, constrained_layout=True)
+    axes[0].plot(t, x[:, 0], color="0.5", lw=0.8, label="value")
+    axes[0].step(t, x[:, 1], color="k", lw=0.8, where="mid", label="marker")
     axes[0].set_ylabel("input")
-    axes[0].legend(fontsize=7, loc="lower right", ncol=2)
     for v in range(C):
-        axes[1].plot(t, cache["S"][:, 0, v], label=f"cell {v // cfg.block_size + 1}.{v % cfg.block_size + 1}")
+        axes[1].plot(t[:tb + 1], S[:tb + 1, v], label=f"cell {v // cfg.block_size + 1}.{v % cfg.block_size + 1}")
     axes[1].set_ylabel("cell state s(t)")
-    axes[1].legend(fontsize=7, ncol=4)
     for j in range(nb):
-        axes[2].plot(t, cache["A"][:, 0, C + j], label=f"input gate {j + 1}")
-        axes[2].plot(t, cache["A"][:, 0, C + nb + j], ls="--", label=f"output gate {j + 1}")
+        axes[2].plot(t[:tb + 1], A[:tb + 1, C + j], label=f"input gate {j + 1}")
+        axes[2].plot(t[:tb + 1], A[:tb + 1, C + nb + j], ls="--", label=f"output gate {j + 1}")
     axes[2].set_ylabel("gate activation")
-    axes[2].set_xlabel("time step")
-    axes[2].legend(fontsize=7, ncol=4)
+    axes[2].set_xlabel("time step (red: the two marked pairs; dotted: the step the output reads)")
     for ax in axes:
-        for p in (p1[0], p2[0]):
+        ax.legend(fontsize=7, ncol=1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        for p in (p1, p2):
             ax.axvline(p, color="red", alpha=0.3, lw=3)
-    fig.suptitle(f"T={cfg.T}: an input gate opens at the two marked steps (red; X1={x[p1[0], 0, 0]:+.2f}, "
-                 f"X2={x[p2[0], 0, 0]:+.2f}) and its cells hold the sum to the end;\n"
-                 f"output {o[0]:.3f} vs target {d[0]:.3f} (|error| < 0.04 counts as correct)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "cell_states.png"), dpi=90)
+        ax.axvline(tb, color="k", ls=":", lw=1)
+    fig.suptitle(f"T={cfg.T}, run {cfg.seed + r} (median sequence count of the {cfg.n_seeds} runs): "
+                 f"X1={x[p1, 0]:+.2f}, X2={x[p2, 0]:+.2f}; output {o:.3f}, target {d:.3f}",
+                 fontsize=10)
+    fig.savefig(os.path.join(VIZ, "cell_states.png"), dpi=90, bbox_inches="tight")
     plt.close(fig)
 
 
-def fig_rnn_vs_lstm(recs):
-    rnn = [c for c, r in recs.values() if c.model == "rnn"]
-    if not rnn:
-        return
-    head_cfg = recs["results"][0]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for cfg, lab, col in ((head_cfg, "LSTM, 93 weights", "tab:blue"),
-                          (rnn[0], f"vanilla RNN ({cfg_weights(rnn[0])} weights)", "tab:red")):
-        _, hist, ev = ap.load_or_train(cfg)
-        ax.plot(hist["seen"], hist["mse"], color=col,
-                label=f"{lab}: test {ev['test_wrong']}/2560 wrong")
-    ax.axhline(0.01, color="gray", ls=":", lw=1, label="stopping rule: MSE < 0.01")
+def fig_rnn_vs_lstm(lstm, rnn):
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
+    for (cfg, params, hist), lab, col in ((lstm, "LSTM, 93 weights", "tab:blue"),
+                                          (rnn, "vanilla RNN, 97 weights", "tab:red")):
+        wrong = ap.evaluate(params, cfg)["test_wrong"][0]
+        ax.plot(hist["seen"], np.array(hist["mse"])[:, 0], color=col,
+                label=f"{lab} (run {cfg.seed}): {wrong}/{cfg.n_test} test sequences wrong")
+    ax.axhline(ap.Config.stop_mse, color="gray", ls=":", lw=1, label="stopping rule: window MSE")
     ax.axhline(2 / 3 / 16, color="gray", ls="--", lw=1, label="predicting the mean (MSE 1/24)")
     ax.set_yscale("log")
     ax.set_xlabel("training sequences seen")
-    ax.set_ylabel("training MSE (last 2000 sequences)")
-    ax.set_title(f"T={head_cfg.T}: the RNN never leaves the predict-the-mean plateau; LSTM does",
-                 fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "rnn_vs_lstm.png"), dpi=90)
+    ax.set_ylabel("training MSE, last 2000 sequences")
+    ax.set_title(f"T={lstm[0].T}, Adam for both: the RNN stays on the predict-the-mean "
+                 "plateau, LSTM leaves it", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
+    fig.savefig(os.path.join(VIZ, "rnn_vs_lstm.png"), dpi=90, bbox_inches="tight")
     plt.close(fig)
 
 
-def cfg_weights(cfg):
-    return ap.n_weights(ap.init_params(cfg, np.random.default_rng(0)))
+def headline():
+    """(cfg, params, history) of the headline record's run (results.json)."""
+    return ap.saved_run(record_config("results"))
 
 
 def main():
     os.makedirs(VIZ, exist_ok=True)
-    recs = record_runs()
-    by_T = lstm_runs_by_T(recs)
-    fig_learning_curves(by_T)
-    fig_scatter(by_T)
-    fig_cell_states(recs["results"][0])
-    fig_rnn_vs_lstm(recs)
+    cfg, params, hist = headline()
+    runs = [("Adam speed variant (batches of 64)", cfg, hist)]
+    online = record_config("online_T100")
+    if online is not None:
+        runs.insert(0, ("paper's rule (sgd, 1 sequence per update)", online, ap.saved_run(online)[2]))
+    fig_learning_curves(runs)
+    fig_scatter(cfg, params, hist)
+    fig_cell_states(cfg, params, hist)
+    rnn, lstm = record_config("rnn_T100"), record_config("adam_T100_seed0")
+    if rnn is not None and lstm is not None:
+        fig_rnn_vs_lstm(ap.saved_run(lstm), ap.saved_run(rnn))
     print("wrote", ", ".join(sorted(os.listdir(VIZ))))
 
 

@@ -357,8 +357,9 @@ class Tracer:
             return "(step)"
         f = sys._getframe(2)
         while f is not None:
-            if os.path.abspath(f.f_code.co_filename) in self.label_files:
-                return f.f_code.co_name
+            if os.path.abspath(f.f_code.co_filename) in self.label_files \
+                    and not f.f_code.co_name.startswith("<"):
+                return f.f_code.co_name            # skips <listcomp>, <lambda>
             f = f.f_back
         return "(adapter)"
 

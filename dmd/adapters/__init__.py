@@ -8,6 +8,7 @@ The adapter form (what the tool needs from a stub; see dmd/README.md):
         "<name>": {"sizes": (s1, s2, s3), "size": s_default, "note": "..."},
     }
     def make(variant, size) -> Step
+    EXPECTED_FALLBACKS = ()      # optional: bulk-costed calls the step may make
 
 ``Step`` names one training step and what it reads that persists across
 steps: ``fn(state, batch)`` runs the step built from the stub's own

@@ -217,6 +217,7 @@ def _dominance_count(px, py, qx, qy):
     x = np.concatenate([px, qx])[order]
     qid = np.concatenate([np.full(np_, -1, np.int64),
                           np.arange(nq, dtype=np.int64)])[order]
+    del y, tie, order                             # memory: ~8 bytes x M each
     small = max(int(x.max()), 1) < 2 ** 31 - 1
     x = x.astype(np.int32 if small else np.int64)
     qid = qid.astype(np.int32 if nq < 2 ** 31 - 1 else np.int64)
@@ -277,6 +278,7 @@ def depths(trace_or_flat, mode="main", liveness=True):
     lo[order] = srt_lo[fill]
     static = flat["static"].copy()
     static[order] = static[order][fill]
+    del sv, same_prev, prv, srt_lo, srt_start, valid, fill, order
     # end of each touch: next touch, or N (live to the end), or dead (-1)
     nv = int(val.max()) + 1
     keep = np.zeros(nv, bool)
@@ -294,14 +296,17 @@ def depths(trace_or_flat, mode="main", liveness=True):
     diff = np.bincount(pts + 1, minlength=N + 2).astype(np.int64)
     diff -= np.bincount(e[e < N] + 1, minlength=N + 2)
     L = np.cumsum(diff)[:N + 1]                   # L[s] = live before event s
+    del diff, nxt, end, last
     flat["peak_live"] = int(L.max())
     d = np.zeros(len(ridx), np.int64)
     qlo = lo[ridx]
     qs = start[ridx]
+    del lo
     priced = qlo >= 0
     qi = np.flatnonzero(priced)
-    cnt = _dominance_count(pts, e, qlo[qi], qs[qi])
-    d[qi] = L[qs[qi]] - cnt
+    d[qi] = L[qs[qi]]
+    del L
+    d[qi] -= _dominance_count(pts, e, qlo[qi], qs[qi])
     st = static[ridx]
     d[~priced] = st[~priced]
     if np.any(d[~priced] <= 0):

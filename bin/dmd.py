@@ -9,7 +9,12 @@ ByteDMD cost model and write <slug>/dmd.json (see dmd/README.md).
     python3 bin/dmd.py --figure             # dmd/cost_vs_wallclock.png from every dmd.json
     python3 bin/dmd.py --summary            # markdown table of every dmd.json
 
-The catalog check calls missing_adapters(root) and fails on a non-empty list.
+The catalog check calls missing_adapters(root) (and missing_reports(root)) and
+fails on a non-empty list:
+
+    spec = importlib.util.spec_from_file_location("dmd_cli", "bin/dmd.py")
+    dmd_cli = importlib.util.module_from_spec(spec); spec.loader.exec_module(dmd_cli)
+    for slug in dmd_cli.missing_adapters(ROOT): fail(slug + ": no data-movement adapter")
 """
 from __future__ import annotations
 
@@ -41,6 +46,14 @@ def missing_adapters(root=ROOT):
     return [s for s in stubs(root)
             if not os.path.isfile(os.path.join(here, s.replace("-", "_")
                                                + ".py"))]
+
+
+def missing_reports(root=ROOT):
+    """Slugs that have an adapter but no <slug>/dmd.json yet."""
+    here = os.path.join(root, "dmd", "adapters")
+    return [s for s in stubs(root)
+            if os.path.isfile(os.path.join(here, s.replace("-", "_") + ".py"))
+            and not os.path.isfile(os.path.join(root, s, "dmd.json"))]
 
 
 def figure(root=ROOT, out=None):
@@ -138,8 +151,12 @@ def main(argv=None):
         return 0
     if a.missing:
         miss = missing_adapters()
-        print("\n".join(miss) if miss else "every stub has an adapter")
-        return 1 if miss else 0
+        print("\n".join("%s: no dmd/adapters/%s.py" % (m, m.replace("-", "_"))
+                        for m in miss) if miss else "every stub has an adapter")
+        rep = missing_reports()
+        for m in rep:
+            print("%s: no %s/dmd.json (python3 bin/dmd.py %s)" % (m, m, m))
+        return 1 if miss or rep else 0
     from dmd import report
     from dmd.adapters import available
     slugs = available() if a.all else a.slugs

@@ -208,6 +208,10 @@ class TArray(np.ndarray):
         return np.add.accumulate(x, axis=0 if axis is None else axis,
                                  dtype=dtype, out=out)
 
+    @property
+    def flat(self):
+        return _Flat(self)
+
     # ---- escapes ------------------------------------------------------------
     def _escape(self, name):
         T = current()
@@ -838,6 +842,33 @@ class Tracer:
         if isinstance(res, (np.ndarray, np.generic)):
             return self.new_array(res, ids_list[0])
         return res
+
+
+class _Flat:
+    """x.flat for a TArray: reads are free copies, writes free aliases."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __getitem__(self, idx):
+        return self.a.ravel()[idx]
+
+    def __setitem__(self, idx, value):
+        np.ndarray.flat.__get__(self.a)[idx] = _plain(value)
+        T = current()
+        if T is None:
+            return
+        src = T.ids_view(value) if isinstance(value, np.ndarray) else None
+        if src is None and T.ids_view(self.a) is None:
+            return
+        dst = T.ids_view(self.a, create=True)
+        dst.flat[idx] = -1 if src is None else _array(src)
+
+    def __iter__(self):
+        return iter(self.a.ravel())
+
+    def __len__(self):
+        return self.a.size
 
 
 def _arg_reduce(x, name, axis, keepdims):

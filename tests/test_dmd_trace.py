@@ -224,3 +224,17 @@ def test_outer_and_tensordot_tracked():
         lambda A, B: np.tensordot(A, B, axes=([0, 1], [0, 1])), A, B)
     assert np.array_equal(np.asarray(r), np.tensordot(A, B, ([0, 1], [0, 1])))
     assert T.trace.n_instructions() == 20 * (2 * 6 - 1) and not T.fallbacks
+
+
+def test_flat_indexing_tracked():
+    def f(x):
+        y = np.zeros(6)
+        y.flat[1:3] = x.flat[2:4]
+        return y * 2 + x.flat[0]
+    x = rnd(2, 3)
+    T, r = trace_function(f, x)
+    y = np.zeros(6)
+    y.flat[1:3] = x.flat[2:4]
+    assert np.array_equal(np.asarray(r), y * 2 + x.flat[0])
+    # y * 2: only the 2 copied elements are tracked (4 constants fold away)
+    assert T.trace.n_instructions() == 2 + 6 and not T.fallbacks

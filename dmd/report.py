@@ -26,7 +26,8 @@ def measure_step(step, modes=("main", "dev")):
     out = {"n_ops": tr.n_instructions(),
            "n_persistent": int(sum(np.size(v) for v in step.state.values())),
            "n_batch": int(sum(np.size(v) for v in step.batch.values())),
-           "fallbacks": dict(T.fallbacks), "escapes": dict(T.escapes)}
+           "fallbacks": dict(T.fallbacks), "escapes": dict(T.escapes),
+           "untracked_state": dict(getattr(T, "untracked_state", {}))}
     del t_trace                    # timings stay out: the report is deterministic
     itemsize = max([np.asarray(v).dtype.itemsize for v in step.state.values()
                     if np.asarray(v).dtype.kind == "f"] or [8])

@@ -949,6 +949,14 @@ def trace_call(fn, state, batch=None, label_files=(), keep_returns=True):
         T.push(list(st.values()) + list(bt.values()))
         res = fn(st, bt)
         T.returns(list(st.values()))
+        # a persistent array that ends with untracked elements is a sign of a
+        # silent loss of tracking (or of state reset to constants)
+        T.untracked_state = {}
+        for k, v in st.items():
+            ids = T.ids_view(v) if isinstance(v, np.ndarray) else None
+            frac = 1.0 if ids is None else float(np.mean(_asarray(ids) < 0))
+            if frac > 0:
+                T.untracked_state[k] = round(frac, 4)
         if keep_returns:
             T.returns([x for x in _leaves(res) if isinstance(x, np.ndarray)])
     return T, res, st

@@ -39,6 +39,7 @@ def test_adapter_smoke(slug):
             assert np.asarray(st[k]).tobytes() == \
                 np.asarray(ref_state[k]).tobytes(), (slug, variant, k)
         assert set(T.fallbacks) <= allowed, (slug, variant, dict(T.fallbacks))
+        assert not T.untracked_state, (slug, variant, T.untracked_state)
         flat, d = depths(T.trace)
         assert T.trace.n_instructions() > 0 and len(d) > 0
         assert cost_of_depth(d).sum() > 0 and flat["peak_live"] >= 1

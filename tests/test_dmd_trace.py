@@ -238,3 +238,13 @@ def test_flat_indexing_tracked():
     assert np.array_equal(np.asarray(r), y * 2 + x.flat[0])
     # y * 2: only the 2 copied elements are tracked (4 constants fold away)
     assert T.trace.n_instructions() == 2 + 6 and not T.fallbacks
+
+
+def test_untracked_state_flags_a_silent_loss():
+    def lossy(st, bt):
+        st["W"] = st["W"].view(np.ndarray) * 2       # plain numpy: untracked
+        st["b"] -= 0.1 * bt["g"]                    # tracked
+
+    T, _, _ = trace_call(lossy, {"W": rnd(2, 2), "b": rnd(2)},
+                         {"g": rnd(2, seed=1)})
+    assert T.untracked_state == {"W": 1.0}

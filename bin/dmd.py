@@ -76,14 +76,18 @@ def figure(root=ROOT, out=None):
                             r["main"]["cost_per_op"],
                             r.get("at_headline_size", True)))
     out = out or os.path.join(root, "dmd", "cost_vs_wallclock.png")
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    seen = {}
-    for s, v, wc, c, cpo, full in pts:
-        k = seen[s] = seen.get(s, -1) + 1
-        ax.scatter(wc, c, s=30, facecolors=None if full else "none",
-                   edgecolors="C0", color="C0" if full else None)
-        ax.annotate("%s: %s" % (s, v), (wc, c), fontsize=8,
-                    xytext=(4, 3 - 10 * k), textcoords="offset points")
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    fig.subplots_adjust(left=0.09, right=0.58, top=0.88, bottom=0.11)
+    lines = []
+    for i, (s, v, wc, c, cpo, full) in enumerate(pts, 1):
+        ax.scatter(wc, c, s=36, facecolors="C0" if full else "none",
+                   edgecolors="C0", zorder=3)
+        ax.annotate(str(i), (wc, c), fontsize=9, xytext=(5, 2),
+                    textcoords="offset points")
+        lines.append("%2d  %s: %s%s" % (i, s, v, "" if full else " *"))
+    fig.text(0.61, 0.88, "\n".join(lines + ["", "* priced below the headline's sizes"]),
+             fontsize=9, va="top",
+             family="monospace")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("headline wallclock (s, results.json)")
@@ -92,7 +96,6 @@ def figure(root=ROOT, out=None):
                  "stub and rule\n(hollow: step priced below the headline's "
                  "sizes)", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
     fig.savefig(out, dpi=110)
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump([dict(slug=s, variant=v, wallclock_s=wc, cost_to_result=c,

@@ -80,6 +80,7 @@ def slope(xs, ys):
 def measure_variant(mod, variant, sizes=None, log=print):
     spec = mod.VARIANTS[variant]
     size = spec["size"]
+    knob = spec.get("knob", mod.KNOB)
     sizes = list(sizes if sizes is not None else spec["sizes"])
     step = mod.make(variant, size)
     main = measure_step(step)
@@ -91,9 +92,9 @@ def measure_variant(mod, variant, sizes=None, log=print):
                         "n_ops": r["n_ops"],
                         "peak_live": r["main"]["peak_live"]})
         if log:
-            log("  %s %s=%s: cost %d, %d ops" % (variant, mod.KNOB, s,
+            log("  %s %s=%s: cost %d, %d ops" % (variant, knob, s,
                                                r["main"]["cost"], r["n_ops"]))
-    rec = {"knob": mod.KNOB, "size": size, "note": step.note or spec.get(
+    rec = {"knob": knob, "size": size, "note": step.note or spec.get(
         "note", ""), **main,
            "scaling": scaling,
            "scaling_exponent": slope([r["size"] for r in scaling],

@@ -5,7 +5,8 @@ The adapter form (what the tool needs from a stub; see dmd/README.md):
     SLUG = "<slug>"
     KNOB = "<Config field>"      # the size knob the cost is swept over
     VARIANTS = {                 # one entry per learning rule the paper compares
-        "<name>": {"sizes": (s1, s2, s3), "size": s_default, "note": "..."},
+        "<name>": {"sizes": (s1, s2, s3), "size": s_default, "note": "...",
+                   "knob": "<field>"},   # optional: this variant's own knob
     }
     def make(variant, size) -> Step
     EXPECTED_FALLBACKS = ()      # optional: bulk-costed calls the step may make

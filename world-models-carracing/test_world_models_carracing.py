@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import world_models_carracing as W  # noqa: E402
 
-TINY = W.Config(obs_size=16, vae_c1=3, vae_c2=4, z_dim=3, rnn_hidden=4, n_mix=2)
+TINY = dict(S=16, c1=3, c2=4, Z=3, H=4, K=2)
 
 
 # ---- gradient checks (float64, small shapes) --------------------------------
@@ -20,9 +20,9 @@ def perturbed(params, rng, scale):
 @pytest.mark.parametrize("kl_floor", [0.0, 100.0])   # KL term active / clipped by the floor
 def test_vae_gradient(numgrad, rel_error, kl_floor):
     rng = np.random.default_rng(0)
-    p = perturbed(W.vae_init(TINY, rng, np.float64), rng, 0.1)
+    p = perturbed(W.vae_init(TINY["S"], TINY["c1"], TINY["c2"], TINY["Z"], rng, np.float64), rng, 0.1)
     x = rng.random((3, 16, 16))
-    eps = rng.standard_normal((3, TINY.z_dim))
+    eps = rng.standard_normal((3, TINY["Z"]))
     _, g, _ = W.vae_loss(p, x, eps, kl_floor)
     for k in p:
         num = numgrad(lambda: W.vae_loss(p, x, eps, kl_floor)[0], p[k], 1e-5)
@@ -31,15 +31,15 @@ def test_vae_gradient(numgrad, rel_error, kl_floor):
 
 def test_mdn_rnn_gradient(numgrad, rel_error):
     rng = np.random.default_rng(1)
-    p = perturbed(W.mdn_init(TINY, rng, np.float64), rng, 0.3)
-    zs = rng.standard_normal((2, 6, TINY.z_dim))
+    p = perturbed(W.mdn_init(TINY["Z"], TINY["H"], TINY["K"], rng, np.float64), rng, 0.3)
+    zs = rng.standard_normal((2, 6, TINY["Z"]))
     acts = rng.random((2, 5, 3))
     tiles = (rng.random((2, 5)) < 0.5).astype(float)
     mask = np.ones((2, 5), bool)
     mask[1, 3:] = False                                   # a finished episode inside the window
-    _, g, _ = W.mdn_loss(p, zs, acts, tiles, mask, TINY.n_mix)
+    _, g, _ = W.mdn_loss(p, zs, acts, tiles, mask, TINY["K"])
     for k in p:
-        num = numgrad(lambda: W.mdn_loss(p, zs, acts, tiles, mask, TINY.n_mix)[0], p[k], 1e-5)
+        num = numgrad(lambda: W.mdn_loss(p, zs, acts, tiles, mask, TINY["K"])[0], p[k], 1e-5)
         assert rel_error(g[k], num) < 1e-5, k
 
 
@@ -123,39 +123,67 @@ def test_velocity_is_not_visible_in_one_frame():
 
 
 # ---- the pipeline: determinism and a quick run that beats random -----------------------
-QUICK = W.Config(seed=0, **W.QUICK)
+QUICK = W.make_config(quick=True, seed=0, n_seeds=1)
 
 
 @pytest.fixture(scope="module")
 def quick_run():
-    model, hist = W.train(QUICK, log=lambda s: None)
-    return model, hist, W.evaluate(model, QUICK)
+    model, hist = W.train(QUICK)
+    return model, hist, W.summarise(QUICK, model, hist)
 
 
 def test_quick_run_evolved_controller_beats_random(quick_run):
-    _, hist, res = quick_run
-    # the random policy scores about 70 here; evolved controllers score far more
-    assert res["return_full"] > res["return_random"] + 100
-    assert res["return_v_only"] > res["return_random"] + 250
-    assert hist["vae"]["rec"][-1] < 0.5 * hist["vae"]["rec"][0]   # V learned to reconstruct
-    assert hist["mdn"]["nll"][-1] < hist["mdn"]["nll"][0]          # M learned to predict
+    _, hist, m = quick_run
+    h = hist["runs"][0]
+    # the random policy scores about 90 here; evolved controllers score far more
+    assert m["return_full"] > m["return_random"] + 100
+    assert m["return_v_only"] > m["return_random"] + 250
+    assert h["vae"]["rec"][-1] < 0.5 * h["vae"]["rec"][0]       # V learned to reconstruct
+    assert h["mdn"]["nll"][-1] < h["mdn"]["nll"][0]              # M learned to predict
+    assert m["n_runs"] == 1 and m["gain_full_over_v"] == pytest.approx(
+        m["return_full"] - m["return_v_only"])
 
 
-def test_determinism():
-    """Same seed twice: identical collected data, V, and CMA-ES controllers."""
-    cfg = dataclasses.replace(QUICK, n_rollouts=6, max_frames=40, vae_steps=10, m_epochs=1,
-                              generations=2, dream_generations=1, n_eval=4)
-    r1 = W.evaluate(*[W.train(cfg, log=lambda s: None)[0]], cfg)
-    r2 = W.evaluate(*[W.train(cfg, log=lambda s: None)[0]], cfg)
-    assert r1 == r2
+def test_record_verdict_and_tolerance(quick_run):
+    """The record carries the catalog's verdict and a tolerance listing the seed means."""
+    model, hist, m = quick_run
+    rec = W.run_record(QUICK, m, "python3 x --results y", 1.0)
+    assert rec["headline"]["metric"] == "gain_full_over_v"
+    assert rec["headline"]["reproduces"] == "no"          # development seed: never "yes"
+    assert set(rec["tolerance"]["metrics"]) == {"return_random", "return_v_only", "return_full"}
+    lo, hi = m["gain_full_over_v_ci_lo"], m["gain_full_over_v_ci_hi"]
+    assert lo <= m["gain_full_over_v"] <= hi            # the bootstrap interval holds the mean
+    assert rec["tolerance"]["rel"] > 0 and rec["tolerance"]["basis"]
+
+
+def test_determinism_and_shared_tracks():
+    """Same seed twice: identical controllers and returns; two seeds are scored on the same
+    tracks, so the random policy's returns do not depend on n_seeds."""
+    cfg = W.make_config(quick=True, seed=3, n_seeds=2, n_rollouts=6, max_frames=40, vae_steps=10,
+                        m_epochs=1, generations=2, dream_generations=1, n_eval=4)
+    r1 = W.evaluate(W.train(cfg)[0], cfg)
+    m2 = W.train(cfg)[0]
+    r2 = W.evaluate(m2, cfg)
+    assert all(np.array_equal(r1[k], r2[k]) for k in r1)
+    one = W.evaluate({"runs": m2["runs"][:1]}, cfg)
+    assert np.array_equal(one["random"], r1["random"])
+    assert np.array_equal(one["full"][0], r1["full"][0])
 
 
 # ---- command line ------------------------------------------------------------------
-@pytest.mark.parametrize("args", [("--seed", "x"), ("--generations", "-3"), ("--n-seeds", "0"),
-                                  ("--pop-size", "2")])
+@pytest.mark.parametrize("args", [("--seed", "x"), ("--seed", "-1"), ("--generations", "-3"),
+                                  ("--n-seeds", "0"), ("--pop-size", "2")])
 def test_bad_cli_input(run_stub, tmp_path, args):
     out = tmp_path / "r.json"
     p = run_stub("world-models-carracing", *args, "--results", str(out))
     assert p.returncode == 2
     assert len(p.stderr.strip().splitlines()) == 1 and "error" in p.stderr
+    assert p.stdout == ""                                 # before any work
     assert not out.exists()
+
+
+def test_results_in_missing_folder(run_stub, tmp_path):
+    out = tmp_path / "no" / "such" / "r.json"
+    p = run_stub("world-models-carracing", "--quick", "--results", str(out))
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+    assert p.stdout == "" and not out.exists()

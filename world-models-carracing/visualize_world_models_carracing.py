@@ -1,12 +1,14 @@
 """Figures for world-models-carracing -> viz/*.png.
 
-Loads the saved run of the headline command (.cache/seed<N>.npz); trains and
-saves it once only if it is missing. Numbers in titles come from the run
-records (results.json, runs/ablation.json) or from the saved model.
+Loads the saved headline run (world_models_carracing.saved_run(): the default
+Config, i.e. the headline command's seeds; trains it once only if missing).
+Paper numbers come from PAPER, thresholds from Config, our numbers from the
+saved run, results.json and runs/long_cma.json.
 
-    python3 world-models-carracing/visualize_world_models_carracing.py --seed 0
+    python3 world-models-carracing/visualize_world_models_carracing.py
 """
-import argparse
+from __future__ import annotations
+
 import json
 import os
 import sys
@@ -22,13 +24,42 @@ sys.path.insert(0, HERE)
 import world_models_carracing as W  # noqa: E402
 
 VIZ = os.path.join(HERE, "viz")
+P = W.PAPER["metrics"]
+SOLVED = P["solved_threshold"]
+ROWS = (("v_only", "cma_v", "V only", "C0"), ("full", "cma_full", "V + M", "C3"),
+        ("dream", "cma_dream", "V + M in M's dream", "C2"))
 
 
-def decode(model, z, S):
-    return W.vae_decode(model["vae"], z.astype(np.float32), S)[0]
+def load_record(name):
+    path = os.path.join(HERE, "results.json" if name == "results" else f"runs/{name}.json")
+    return json.load(open(path)) if os.path.exists(path) else None
 
 
-def m_predict(model, cfg, rec, t0, k, tau, rng):
+def showcase(cfg, model):
+    """(index, label) of the showcase seed: the one with the median V + M mean in results.json
+    (representative), or the first seed, labelled as such, if the record is of other seeds."""
+    rec = load_record("results")
+    seeds = [run["seed"] for run in model["runs"]]
+    if rec and rec["metrics"].get("per_seed", {}).get("seed") == seeds:
+        per = rec["metrics"]["per_seed"]["return_full"]
+        i = int(np.argsort(per)[len(per) // 2])
+        return i, f"seed {seeds[i]}, the median V + M of {len(seeds)} seeds"
+    return 0, f"seed {seeds[0]}, the first seed, not chosen as representative"
+
+
+def track_box(tracks, cfg, i=0, pos=None):
+    """Square (xlim, ylim) around track i's road (and the path pos, if given)."""
+    pts = tracks["dense"][i] if pos is None else np.concatenate([tracks["dense"][i], pos])
+    lo, hi = pts.min(0) - cfg.track_width, pts.max(0) + cfg.track_width
+    c, r = (lo + hi) / 2, (hi - lo).max() / 2
+    return (c[0] - r, c[0] + r), (c[1] - r, c[1] + r)
+
+
+def decode(run, z, S):
+    return W.vae_decode(run["vae"], z.astype(np.float32), S)[0]
+
+
+def m_predict(run, cfg, rec, t0, k, tau, rng):
     """M's open-loop prediction of frames t0+1..t0+k: real z up to t0, real actions, then dream."""
     Z, H, K = cfg.z_dim, cfg.rnn_hidden, cfg.n_mix
     h = np.zeros((1, H), np.float32)
@@ -37,8 +68,8 @@ def m_predict(model, cfg, rec, t0, k, tau, rng):
     out = []
     for t in range(t0 + k):
         x = np.concatenate([z, rec["actions"][:1, t].astype(np.float32)], 1)
-        h, c, _ = W.lstm_step(model["mdn"], x, h, c)
-        logpi, mu, ls, _ = W.mdn_split(h @ model["mdn"]["Wy"] + model["mdn"]["by"], Z, K)
+        h, c, _ = W.lstm_step(run["mdn"], x, h, c)
+        logpi, mu, ls, _ = W.mdn_split(h @ run["mdn"]["Wy"] + run["mdn"]["by"], Z, K)
         if t + 1 <= t0:
             z = rec["z"][:1, t + 1]
         else:
@@ -48,15 +79,16 @@ def m_predict(model, cfg, rec, t0, k, tau, rng):
 
 
 def fig_tracks(cfg):
-    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 7]))
-    tr = W.make_tracks(cfg, rng, 6)
-    fig, ax = plt.subplots(1, 7, figsize=(15, 2.6))
+    tr = W.make_tracks(cfg, W.seed_streams(cfg.seed, W.STREAMS)["showcase"], 6)
+    fig, ax = plt.subplots(1, 7, figsize=(15, 2.6), constrained_layout=True)
     ext = [-cfg.playfield, cfg.playfield, -cfg.playfield, cfg.playfield]
     for i in range(6):
         ax[i].imshow(tr["road"][i], origin="lower", extent=ext, cmap="Greys", vmin=0, vmax=1.6)
         c = tr["centres"][i]
         ax[i].plot(c[0, 0], c[0, 1], "r^", ms=6)
         ax[i].set_title(f"track {i + 1}", fontsize=9)
+        xl, yl = track_box(tr, cfg, i)
+        ax[i].set_xlim(*xl), ax[i].set_ylim(*yl)
         ax[i].set_xticks([]), ax[i].set_yticks([])
     env = W.Race(cfg, tr, np.arange(1))
     ax[6].imshow(env.render()[0], cmap="gray", vmin=0, vmax=1)
@@ -65,41 +97,39 @@ def fig_tracks(cfg):
     fig.suptitle(f"A new random closed track every episode: {cfg.n_tiles} tiles, "
                  f"+{cfg.lap_reward / cfg.n_tiles:.1f} per new tile, -{cfg.frame_penalty} per frame "
                  f"(red: start)", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "tracks.png"), dpi=80)
+    fig.savefig(os.path.join(VIZ, "tracks.png"), dpi=80, bbox_inches="tight")
     plt.close(fig)
 
 
-def fig_vae(model, cfg, rec):
+def fig_vae(run, cfg, rec, who):
     S = cfg.obs_size
     idx = np.linspace(5, rec["frames"].shape[1] - 1, 8).astype(int)
     x = rec["frames"][0, idx]
-    mu = W.vae_encode(model["vae"], x)[0]
-    xh = decode(model, mu, S)
-    prior = decode(model, np.random.default_rng(0).standard_normal((8, cfg.z_dim)), S)
+    mu = W.vae_encode(run["vae"], x)[0]
+    xh = decode(run, mu, S)
+    prior = decode(run, np.random.default_rng(0).standard_normal((8, cfg.z_dim)), S)
     err = float(((x - xh) ** 2).sum((1, 2)).mean())
-    fig, ax = plt.subplots(3, 8, figsize=(10, 4.2))
+    fig, ax = plt.subplots(3, 8, figsize=(10, 4.2), constrained_layout=True)
     for j in range(8):
         for i, (img, lab) in enumerate(((x, "frame"), (xh, "V(frame)"), (prior, "z ~ N(0, I)"))):
             ax[i, j].imshow(img[j], cmap="gray", vmin=0, vmax=1)
             ax[i, j].set_xticks([]), ax[i, j].set_yticks([])
             if j == 0:
                 ax[i, j].set_ylabel(lab, fontsize=9)
-    fig.suptitle(f"V keeps the road's shape in z (N_z={cfg.z_dim}): reconstruction error "
+    fig.suptitle(f"V keeps the road's shape in z (N_z={cfg.z_dim}; {who}): reconstruction error "
                  f"{err:.1f} summed over {S * S} pixels; prior samples are road-like", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "vae.png"), dpi=80)
+    fig.savefig(os.path.join(VIZ, "vae.png"), dpi=80, bbox_inches="tight")
     plt.close(fig)
 
 
-def fig_m_predictions(model, cfg, rec):
+def fig_m_predictions(run, cfg, rec, who):
     S, k, t0 = cfg.obs_size, 8, 30
     real = rec["frames"][0, t0 + 1:t0 + 1 + k]
     rows = [("reality", real)]
-    for tau in (0.1, 1.15):
-        z = m_predict(model, cfg, rec, t0, k, tau, np.random.default_rng(1))
-        rows.append((f"M, tau={tau}", decode(model, z, S)))
-    fig, ax = plt.subplots(3, k, figsize=(10, 4.2))
+    for tau in (0.1, cfg.dream_tau):
+        z = m_predict(run, cfg, rec, t0, k, tau, np.random.default_rng(1))
+        rows.append((f"M, tau={tau:g}", decode(run, z, S)))
+    fig, ax = plt.subplots(3, k, figsize=(10, 4.2), constrained_layout=True)
     for i, (lab, imgs) in enumerate(rows):
         for j in range(k):
             ax[i, j].imshow(imgs[j], cmap="gray", vmin=0, vmax=1)
@@ -109,113 +139,119 @@ def fig_m_predictions(model, cfg, rec):
             if j == 0:
                 ax[i, j].set_ylabel(lab, fontsize=9)
     fig.suptitle(f"M imagines the next {k} frames from frame {t0} with the real actions "
-                 "(decoded by V): low temperature stays close, high temperature wanders", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "m_predictions.png"), dpi=80)
+                 f"(decoded by V; {who})", fontsize=10)
+    fig.savefig(os.path.join(VIZ, "m_predictions.png"), dpi=80, bbox_inches="tight")
     plt.close(fig)
 
 
-def fig_cma(hist, cfg):
-    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
-    for key, lab, col in (("cma_v", "V only (real env)", "C0"), ("cma_full", "V + M (real env)", "C3"),
-                          ("cma_dream", "V + M in M's dream (dream reward)", "C2")):
-        h = hist[key]
-        g = np.arange(1, len(h["best"]) + 1)
-        ax[0].plot(g, h["best"], color=col, label=lab + ", best")
-        ax[0].plot(g, h["mean"], color=col, ls="--", label=lab + ", mean")
-        ax[1].plot(g, h["sigma"], color=col, label=lab)
-    ax[0].axhline(900, color="k", lw=0.8, ls=":", label="solved (900)")
-    ax[0].set_xlabel("CMA-ES generation")
-    ax[0].set_ylabel(f"return (mean over {cfg.n_tracks} tracks)")
-    ax[0].legend(fontsize=7)
-    ax[1].set_xlabel("CMA-ES generation")
-    ax[1].set_ylabel("step size sigma")
-    ax[1].legend(fontsize=7)
-    fb = hist["cma_full"]["best"][-1]
-    vb = hist["cma_v"]["best"][-1]
-    fig.suptitle(f"CMA-ES: best candidate reaches {fb:.0f} (V + M) and {vb:.0f} (V only) "
-                 f"in {len(hist['cma_full']['best'])} generations", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "cmaes.png"), dpi=80)
+def band(ax, curves, color, label, ls="-", fill=True):
+    """Median over seeds, with the min-max range shaded if fill; curves (S, G)."""
+    c = np.asarray(curves)
+    g = np.arange(1, c.shape[1] + 1)
+    ax.plot(g, np.median(c, 0), color=color, ls=ls, label=label, lw=1.5 if fill else 1.0)
+    if fill:
+        ax.fill_between(g, c.min(0), c.max(0), color=color, alpha=0.18, lw=0)
+
+
+def fig_cma(history, cfg):
+    runs = history["runs"]
+    S = len(runs)
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
+    for _, key, lab, col in ROWS:
+        a = ax[1] if key == "cma_dream" else ax[0]
+        band(a, [h[key]["mean"] for h in runs], col, f"{lab}: population mean")
+        band(a, [h[key]["best"] for h in runs], col, f"{lab}: best candidate (median)", ls=":",
+             fill=False)
+        band(ax[2], [h[key]["sigma"] for h in runs], col, lab)
+    ax[0].axhline(SOLVED, color="k", lw=0.8, ls="--", label=f"solved ({SOLVED})")
+    ax[0].set_ylabel(f"real return (mean over {cfg.n_tracks} fresh tracks)")
+    ax[1].set_ylabel("dream return (M's tile probability)")
+    ax[2].set_ylabel("CMA-ES step size sigma")
+    for a, t in zip(ax, ("real tracks", "inside M's dream", "step size")):
+        a.set_xlabel("CMA-ES generation")
+        a.set_title(t, fontsize=10)
+        a.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    fin = {k: np.median([h[k]["mean"][-1] for h in runs]) for k in ("cma_v", "cma_full")}
+    fig.suptitle(f"CMA-ES, median and range (shaded) over {S} seeds: the final population mean is "
+                 f"{fin['cma_full']:.0f} with M (V + M) and {fin['cma_v']:.0f} without (V only)",
+                 fontsize=11)
+    fig.savefig(os.path.join(VIZ, "cmaes.png"), dpi=80, bbox_inches="tight")
     plt.close(fig)
 
 
 def fig_ablation():
-    recs = []
-    for name, lab in (("ablation", "ours, 40 generations"), ("ablation_long", "ours, 100 generations")):
-        path = os.path.join(HERE, "runs", name + ".json")
-        if os.path.exists(path):
-            recs.append((json.load(open(path)), lab))
-    if not recs:
-        recs = [(json.load(open(os.path.join(HERE, "results.json"))), "ours (headline)")]
-    P = recs[0][0]["paper"]["metrics"]
-    rows = [("random", "random", None), ("V only", "v_only", "v_only"), ("V + M", "full", "full"),
-            ("dream-trained\nV + M", "dream", None)]
-    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    recs = [(r, lab) for r, lab in ((load_record("results"), "headline, {g} generations"),
+                                    (load_record("long_cma"), "long, {g} generations")) if r]
+    rows = (("random", None, "random"), ("v_only", "return_v_only", "V only"),
+            ("full", "return_full", "V + M"), ("dream", None, "C evolved\nin M's dream"))
+    fig, ax = plt.subplots(figsize=(9, 4.4), constrained_layout=True)
     x = np.arange(len(rows))
     w = 0.8 / (len(recs) + 1)
     for i, (rec, lab) in enumerate(recs):
-        m = rec["metrics"]
+        m, S = rec["metrics"], rec["metrics"]["n_seeds"]
         xs = x - 0.4 + w * (i + 0.5)
-        ax.bar(xs, [m[f"return_{k}"] for _, k, _ in rows], w,
-               yerr=[m[f"return_{k}_std"] for _, k, _ in rows], capsize=3, color=f"C{i if i == 0 else 2}",
-               label=f"{lab} ({m['n_seeds']} seeds x {rec['config']['n_eval']} tracks)")
-        for j, (_, k, _) in enumerate(rows):          # one dot per training seed
-            per = m.get(f"return_{k}_per_seed")
+        ax.bar(xs, [m[f"return_{k}"] for k, _, _ in rows], w,
+               yerr=[m.get(f"return_{k}_std", 0) if k != "random" else 0 for k, _, _ in rows],
+               capsize=3, color=("C0", "C2")[i],
+               label=f"ours, {lab.format(g=rec['config']['generations'])}: mean ± std over {S} "
+                     f"seeds x {rec['config']['n_eval']} tracks")
+        for j, (k, _, _) in enumerate(rows):          # one dot per training seed
+            per = m.get("per_seed", {}).get(f"return_{k}")
             if per:
                 ax.plot(np.full(len(per), xs[j]), per, "k.", ms=4,
-                        label="per-seed mean" if (i == 0 and j == 0) else None)
+                        label="one seed's mean" if (i == 0 and j == 1) else None)
     xs = x - 0.4 + w * (len(recs) + 0.5)
-    ax.bar(xs, [P.get(f"return_{p}", np.nan) if p else np.nan for _, _, p in rows], w,
-           yerr=[P.get(f"return_{p}_std", 0) if p else 0 for _, _, p in rows], capsize=3,
-           color="C1", label="paper (CarRacing-v0)")
-    ax.axhline(900, color="k", ls=":", lw=0.8, label="solved (900)")
+    ax.bar(xs, [P[p] if p else np.nan for _, p, _ in rows], w,
+           yerr=[P[p + "_std"] if p else 0 for _, p, _ in rows], capsize=3,
+           color="C1", label="paper (CarRacing-v0): mean ± std over 100 trials")
+    ax.axhline(SOLVED, color="k", ls=":", lw=0.8, label=f"paper's 'solved' ({SOLVED})")
     ax.set_xticks(x)
-    ax.set_xticklabels([r[0] for r in rows])
-    ax.set_ylabel("return (mean ± std over seeds x tracks)")
-    ax.legend(fontsize=7, loc="upper left")
-    m = recs[-1][0]["metrics"]
-    ax.set_title(f"V + M beats V only ({m['return_full']:.0f} vs {m['return_v_only']:.0f}, "
-                 f"{recs[-1][1]}) but no seed reaches 900 (paper 906 vs 632)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(os.path.join(VIZ, "ablation.png"), dpi=80)
+    ax.set_xticklabels([r[2] for r in rows])
+    ax.set_ylabel("return on unseen tracks")
+    ax.set_ylim(0, 1150)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    m = recs[0][0]["metrics"]
+    ax.set_title(f"V + M {m['return_full']:.0f} vs V only {m['return_v_only']:.0f} on our track "
+                 f"(gain {m['gain_full_over_v']:+.0f}); the paper: {P['return_full']} vs "
+                 f"{P['return_v_only']} (gain {P['gain_full_over_v']:+d})", fontsize=10)
+    fig.savefig(os.path.join(VIZ, "ablation.png"), dpi=80, bbox_inches="tight")
     plt.close(fig)
 
 
-def fig_trajectory(model, cfg):
-    fig, ax = plt.subplots(1, 2, figsize=(10, 5))
+def fig_trajectory(run, cfg, who):
+    fig, ax = plt.subplots(1, 2, figsize=(10, 5.2), constrained_layout=True)
     ext = [-cfg.playfield, cfg.playfield, -cfg.playfield, cfg.playfield]
     for a, (which, lab) in zip(ax, (("v", "V only"), ("full", "V + M"))):
-        tracks, ret, rec = W.unseen_episode(model, cfg, which)
+        tracks, ret, rec = W.showcase_episode(run, cfg, which)
         a.imshow(tracks["road"][0], origin="lower", extent=ext, cmap="Greys", vmin=0, vmax=1.6)
         p = rec["pos"][0]
         sp = np.r_[0, np.linalg.norm(np.diff(p, axis=0), axis=1)]
         sc = a.scatter(p[:, 0], p[:, 1], c=sp, s=6, cmap="viridis", vmin=0, vmax=2.5)
-        a.set_title(f"{lab}: return {ret[0]:.0f}, {int(rec['visited'][0].sum())}/{cfg.n_tiles} tiles "
-                    f"in {len(p)} frames", fontsize=10)
-        lim = cfg.track_rad + cfg.track_width
-        a.set_xlim(-lim, lim), a.set_ylim(-lim, lim)
+        a.plot(p[0, 0], p[0, 1], "r^", ms=8)
+        a.set_title(f"{lab}: return {ret[0]:.0f}, {int(rec['visited'][0].sum())}/{cfg.n_tiles} "
+                    f"tiles in {len(p)} frames", fontsize=10)
+        xl, yl = track_box(tracks, cfg, 0, p)
+        a.set_xlim(*xl), a.set_ylim(*yl)
         a.set_xticks([]), a.set_yticks([])
-    fig.colorbar(sc, ax=ax, label="speed (units / frame)", shrink=0.8)
-    fig.suptitle("One unseen track: both controllers drive near-circles at full throttle "
-                 "and cut the concave bend (path coloured by speed)", fontsize=11)
-    fig.savefig(os.path.join(VIZ, "trajectory.png"), dpi=80)
+    fig.colorbar(sc, ax=ax, label="speed (units / frame)", shrink=0.85)
+    fig.suptitle(f"One unseen track, {who}: where each controller drives "
+                 "(path coloured by speed, red triangle: start)", fontsize=11)
+    fig.savefig(os.path.join(VIZ, "trajectory.png"), dpi=80, bbox_inches="tight")
     plt.close(fig)
 
 
 def main():
-    ap = argparse.ArgumentParser(description="figures of the saved headline run")
-    ap.add_argument("--seed", type=int, default=0, help="seed of the saved run to load")
-    args = ap.parse_args()
     os.makedirs(VIZ, exist_ok=True)
-    model, hist, cfg = W.load_or_train(args.seed)
-    _, _, rec = W.unseen_episode(model, cfg, "full")
+    cfg, model, history = W.saved_run()
+    i, who = showcase(cfg, model)
+    run = model["runs"][i]
+    _, _, rec = W.showcase_episode(run, cfg, "full")
     fig_tracks(cfg)
-    fig_vae(model, cfg, rec)
-    fig_m_predictions(model, cfg, rec)
-    fig_cma(hist, cfg)
+    fig_vae(run, cfg, rec, who)
+    fig_m_predictions(run, cfg, rec, who)
+    fig_cma(history, cfg)
     fig_ablation()
-    fig_trajectory(model, cfg)
+    fig_trajectory(run, cfg, who)
     print("wrote", sorted(os.listdir(VIZ)))
 
 

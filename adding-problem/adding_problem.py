@@ -599,7 +599,8 @@ def describe(cfg: Config, metrics: dict) -> dict:
                                                      if m["n_solved"] > 1 else "")
            if m["n_solved"] else f"none within {cfg.max_sequences:,}")
     rows = [[f"T={cfg.T}, {recipe(cfg)}: runs meeting the stopping rule",
-             f"{m['n_solved']}/{n}", f"{PAPER['runs']}/{PAPER['runs']}" if paper_seq else "-"],
+             f"{m['n_solved']}/{n}", pp(paper_seq, "") if paper_seq is None else
+             pp(f"{PAPER['runs']}/{PAPER['runs']}", "")],
             ["training sequences to the stopping rule, mean +- std over those runs", seq,
              pp(paper_seq, ",")],
             ["  min / max", f"{m['sequences_to_criterion_min']:,.0f} / "
@@ -610,7 +611,7 @@ def describe(cfg: Config, metrics: dict) -> dict:
              f"{m['test_wrong_mean']:.1f}; {m['test_wrong_max']}",
              f"{pp(paper_wrong, 'g')}; <= {P['test_wrong_max']}"],
             [f"runs with <= {P['test_wrong_max']} wrong", f"{m['runs_within_paper_max_wrong']}/{n}",
-             f"{PAPER['runs']}/{PAPER['runs']}"],
+             pp(f"{PAPER['runs']}/{PAPER['runs']}", "")],
             ["test MSE (mean over runs)", f"{m['test_mse_mean']:.2e}", "-"],
             ["weights", str(m["n_weights"]), "93"]]
     rows += [[f"run {p['seed']}: sequences (updates); test wrong; test MSE",

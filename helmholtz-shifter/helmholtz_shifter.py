@@ -8,8 +8,8 @@ right, prior 1/2 each) is chosen, a row x of 8 bits is drawn with every bit on
 with probability p_on, and the other row is x shifted cyclically by one pixel
 in direction d. Each row is doubled, so image rows are (x, x, shift(x), shift(x)).
 The only thing that tells the directions apart is which pairs of pixels across
-the two rows are on together; a good generative model must discover the hidden
-direction bit and the shifted pixel pairs it controls.
+the two rows are on together; the paper reports that the layer-2 units come to
+detect shifted pixel pairs and that a layer-3 unit codes the direction.
 
 Model. A three-layer sigmoid belief net (32 visible v, n_hidden layer-2 units
 h, n_top layer-3 units t) with a separate bottom-up recognition net. All
@@ -37,8 +37,12 @@ Wake makes the generative net reconstruct each layer from the recognised
 layer above; sleep makes the recognition net invert the generative net's own
 fantasies.
 
-Evaluation. The negative log-likelihood -log2 p(v) is estimated by importance
-sampling with the recognition net as proposal,
+Evaluation. What the paper reports is qualitative, so the verdict counts it:
+in how many seeds a layer-3 unit separates the two directions (its own linear
+read-out is right on >= separate_acc of the identifiable held-out images), and
+how many layer-2 units are shifted-pair detectors. The negative log-likelihood
+is a diagnostic: -log2 p(v) estimated by importance sampling with the
+recognition net as proposal,
     p(v) ~= (1/M) sum_m p(t_m) p(h_m|t_m) p(v|h_m) / (q(h_m|v) q(t_m|h_m)),
     (h_m, t_m) ~ q(.|v),                                               (3)
 and, because the latent space is small (2^(n_hidden + n_top) states), also
@@ -48,36 +52,35 @@ computed exactly over the 2 * 2^8 (row, direction) causes.
 Deviations from the paper (minibatches of 8 with a linearly decaying learning
 rate instead of one pattern per update; initial biases at the pixel marginals;
 cyclic shifts and 16 layer-2 units as in the catalog's issue; our evaluation
-protocol; an optional importance-weighted wake phase used only in the sweep):
-see README.md, "Deviations from the original".
+protocol): see README.md, "Deviations from the original". The sweep of
+one-change recipes (including an importance-weighted wake phase, not the
+paper's rule) lives in experiments_helmholtz_shifter.py.
 
-    python3 helmholtz-shifter/helmholtz_shifter.py --seed 0
+    python3 helmholtz-shifter/helmholtz_shifter.py --seed 10000 --n-seeds 10 --results helmholtz-shifter/results.json
     python3 helmholtz-shifter/helmholtz_shifter.py --quick
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import json
-import os
-import platform
-import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SLUG = "helmholtz-shifter"
 LOG2 = np.log(2.0)
+STREAMS = ("data", "init", "eval")      # the named random streams of one seed, in spawn order
 
 
 # ----------------------------------------------------------------------------
-# Config
+# Config and the paper's numbers
 # ----------------------------------------------------------------------------
 @dataclass
 class Config:
-    seed: int = 0                 # root of the SeedSequence (data, init, eval streams)
+    seed: int = 10000             # first seed; seeds seed .. seed+n_seeds-1 train side by side
+    n_seeds: int = 10             # number of seeds trained (vectorised over a seed axis)
+    quick: bool = False           # reduced run for tests and smoke runs (a few seconds)
+    online: bool = False          # the paper's recipe: one pattern per update, constant eps 0.01
     width: int = 8                # pixels per row (paper: 8)
     p_on: float = 0.2             # probability a row pixel is on (paper, Fig. 1: 0.2; earlier repro: 0.3)
     n_hidden: int = 16            # layer-2 units (issue: 16)
@@ -91,34 +94,61 @@ class Config:
     init_std_top: float = 0.1     # std of the initial weights between layers 2 and 3
     bias_h0: float = -2.0         # initial layer-2 biases b_h, c_h (sparse start; paper: not stated)
     bias_v0: float = -1.4         # initial visible biases b_v, about logit(p_on) (paper: not stated)
-    wake_samples: int = 1         # K recognition samples per pattern in wake; K > 1 weights them
-                                  # by p/q (reweighted wake-sleep, not in the paper; 1 = paper)
-    wake_rec: bool = False        # with K > 1, also train q on data with those weights
+    wake_samples: int = 1         # K recognition samples per pattern in wake; K > 1 weights them by p/q (reweighted wake-sleep, not the paper's rule; 1 = paper)
+    wake_rec: bool = False        # with K > 1, also train q on data with those weights (not the paper's rule)
     chunk: int = 250              # steps whose random numbers are drawn at once (speed only)
     log_every: int = 5000         # steps between history points (IS-NLL, M = is_samples_hist)
     is_samples_hist: int = 100    # importance samples per image for the history curve
     is_samples: int = 1000        # M, importance samples per image for the final is_nll_bits
     n_eval: int = 4000            # held-out images for the direction read-out (and as many to fit it)
     n_snapshots: int = 40         # parameter snapshots kept for the GIF
-    quick: bool = False           # reduced run (tests, smoke)
+    separate_acc: float = 0.9     # a layer-3 unit separates the directions when its own read-out is right on this fraction of identifiable held-out images (the issue's target)
+    field_thresh: float = 2.0     # a generative weight counts as strong above this (and 0.4 x the unit's largest)
+    nll_gap_target: float = 0.5   # diagnostic: IS-NLL within this many bits of H(p_data) (the issue's target)
+    dev_seeds: tuple = (0, 10000)          # development block [first, end): every tuning choice
+    report_seeds: tuple = (10000, 10100)   # reporting block [first, end): headline and rates only
+    verdict_metric: str = "frac_seeds_top_separates"  # fraction of seeds in which a layer-3 unit separates the directions
+    verdict_sense: str = "at_least"         # more seeds is better
+    verdict_tol: float = 0.5                # yes: in at least half of the seeds (paper: its one net, 1 of 1)
+    verdict_partial: float = 0.99           # partial: in at least one seed in a hundred (any seed of 10)
+    PRESETS: ClassVar[dict] = {
+        "online": dict(batch_size=1, lr_gen=0.01, lr_rec=0.01, lr_final=1.0, chunk=2000,
+                       steps=1600000, log_every=40000),
+        "quick": dict(steps=5000, lr_gen=0.2, lr_rec=0.2, log_every=1000, is_samples=200,
+                      n_eval=1000, n_snapshots=6, n_seeds=1),
+    }
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "chunk", "log_every", "is_samples", "is_samples_hist",
+                     "n_eval", "n_snapshots", "wake_samples", "width"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be positive, "
+                                 f"got {getattr(self, name)}")
+        if not (self.lr_gen > 0 and self.lr_rec > 0):
+            raise ValueError("--lr-gen and --lr-rec must be positive")
+        if not 1 <= self.n_top <= 8:
+            raise ValueError(f"--n-top must be in 1..8, got {self.n_top}")
+        if not 1 <= self.n_hidden <= 20:
+            raise ValueError(f"--n-hidden must be in 1..20 (the exact NLL enumerates 2^n "
+                             f"states), got {self.n_hidden}")
+        if not 0.0 < self.p_on < 1.0:
+            raise ValueError(f"--p-on must be in (0, 1), got {self.p_on}")
 
 
-def quick_config(**kw) -> Config:
-    """The --quick configuration: a few seconds, enough to beat an untrained net."""
-    base = dict(steps=5000, lr_gen=0.2, lr_rec=0.2, log_every=1000, is_samples=200, n_eval=1000,
-                n_snapshots=6, quick=True)
-    base.update(kw)
-    return Config(**base)
-
-
-# ----------------------------------------------------------------------------
-# Random streams: one SeedSequence, named children
-# ----------------------------------------------------------------------------
-def streams(seed: int) -> dict:
-    data, init, evals = np.random.SeedSequence(seed).spawn(3)
-    return {"data": np.random.default_rng(data),
-            "init": np.random.default_rng(init),
-            "eval": np.random.default_rng(evals)}
+PAPER = {
+    "citation": ("Dayan, P., Hinton, G. E., Neal, R. M. & Zemel, R. S. (1995). "
+                 "The Helmholtz machine. Neural Computation 7(5), 889-904."),
+    "year": 1995,
+    "metrics": {"frac_seeds_top_separates": 1.0, "p_on": 0.2},
+    "runs": 1,
+    "source": ("Fig. 1 caption (shift patterns, pixel on-probability 0.2) and the shifter "
+               "simulation: layer-2 units come to detect shifted pairs of pixels and the "
+               "layer-3 unit codes the shift direction, shown for one trained net (so 1 of 1 "
+               "runs separates the directions). The paper reports this qualitatively; it gives "
+               "no NLL, no direction accuracy and no count of runs for the shifter."),
+}
+EARLIER = {"metrics": {"is_nll_bits": 9.36, "direction_recovery": 0.633},
+           "note": "4 top units, p_on 0.3, about 210 s (320 s on the 2-core dev machine)"}
 
 
 # ----------------------------------------------------------------------------
@@ -175,26 +205,25 @@ def sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
-def init_params(cfg: Config, rngs: list) -> dict:
+def init_params(rngs: list, V: int, H: int, T: int, init_std: float, init_std_top: float,
+                bias_h0: float, bias_v0: float) -> dict:
     """One parameter set per rng, stacked on axis 0: shapes (S, ...)."""
-    V, H, T = 4 * cfg.width, cfg.n_hidden, cfg.n_top
 
     def one(rng):
-        g = lambda *s: cfg.init_std * rng.standard_normal(s)
-        g3 = lambda *s: cfg.init_std_top * rng.standard_normal(s)
-        return {"W_hv": g(H, V), "b_v": np.full((1, V), float(cfg.bias_v0)),
-                "W_th": g3(T, H), "b_h": np.full((1, H), float(cfg.bias_h0)), "b_t": np.zeros((1, T)),
-                "R_vh": g(V, H), "c_h": np.full((1, H), float(cfg.bias_h0)),
+        g = lambda *s: init_std * rng.standard_normal(s)
+        g3 = lambda *s: init_std_top * rng.standard_normal(s)
+        return {"W_hv": g(H, V), "b_v": np.full((1, V), float(bias_v0)),
+                "W_th": g3(T, H), "b_h": np.full((1, H), float(bias_h0)), "b_t": np.zeros((1, T)),
+                "R_vh": g(V, H), "c_h": np.full((1, H), float(bias_h0)),
                 "R_ht": g3(H, T), "c_t": np.zeros((1, T))}
 
     sets = [one(r) for r in rngs]
     return {k: np.stack([s[k] for s in sets]) for k in sets[0]}
 
 
-def n_uniforms(cfg: Config) -> int:
-    """Uniform numbers one pattern needs per wake-sleep step."""
-    K = cfg.wake_samples
-    return (cfg.width + 1) + (K + 1) * (cfg.n_hidden + cfg.n_top) + 4 * cfg.width
+def n_uniforms(width: int, H: int, T: int, K: int = 1) -> int:
+    """Uniform numbers one pattern needs per wake-sleep step (K: wake samples per pattern)."""
+    return (width + 1) + (K + 1) * (H + T) + 4 * width
 
 
 def recognise_sample(P: dict, v, u_h, u_t):
@@ -237,14 +266,15 @@ def sleep_deltas(P: dict, v, h, t, w=1.0) -> dict:
             "R_ht": _T(h) @ dt, "c_t": dt.sum(-2, keepdims=True)}
 
 
-def wake_sleep_step(P: dict, v: np.ndarray, u: np.ndarray, cfg: Config, eps_g: float,
-                    eps_r: float):
+def wake_sleep_step(P: dict, v: np.ndarray, u: np.ndarray, eps_g: float, eps_r: float,
+                    width: int, K: int = 1, wake_rec: bool = False):
     """One wake phase and one sleep phase, in place.
 
     v: (S, B, V) data images; u: (S, B, n_uniforms) uniforms, of which the
-    first W + 1 made v and the rest drive the stochastic units.
+    first width + 1 made v and the rest drive the stochastic units. K > 1
+    weights K recognition samples per pattern by p/q (not the paper's rule).
     """
-    W, H, T, K = cfg.width, cfg.n_hidden, cfg.n_top, cfg.wake_samples
+    W, H, T = width, P["b_h"].shape[-1], P["b_t"].shape[-1]
     S, B = u.shape[:2]
     o = np.cumsum([W + 1, K * H, K * T, T, H])
     u_hw, u_tw, u_ts = u[..., o[0]:o[1]], u[..., o[1]:o[2]], u[..., o[2]:o[3]]
@@ -263,7 +293,7 @@ def wake_sleep_step(P: dict, v: np.ndarray, u: np.ndarray, cfg: Config, eps_g: f
         w = (w / w.sum(-1, keepdims=True)).reshape(S, B * K, 1)    # self-normalised over K
         for k, d in wake_deltas(P, v, h, t, w).items():
             P[k] += (eps_g / B) * d
-        if cfg.wake_rec:
+        if wake_rec:
             for k, d in sleep_deltas(P, v, h, t, w).items():
                 P[k] += (eps_r / B) * d
 
@@ -368,7 +398,7 @@ def identifiable(v: np.ndarray, width: int) -> np.ndarray:
     return np.any(np.roll(x, 1, axis=1) != np.roll(x, -1, axis=1), axis=1)
 
 
-def pair_detectors(p: dict, width: int, thresh: float = 2.0) -> list:
+def pair_detectors(p: dict, width: int, thresh: float) -> list:
     """Classify each layer-2 unit by its generative projective field W_hv[j].
 
     Strong columns: weight above max(`thresh`, 0.4 x the unit's largest
@@ -399,17 +429,17 @@ def pair_detectors(p: dict, width: int, thresh: float = 2.0) -> list:
     return out
 
 
-def ideal_params(cfg: Config, gain: float = 10.0) -> dict:
+def ideal_params(width: int, p_on: float, gain: float = 10.0) -> dict:
     """A hand-built 32-16-1 net that generates the shifter data almost exactly.
 
     t = 1 means 'right'. Layer-2 unit i (i < W) is the pair (upper i, lower i+1),
     unit W + i the pair (upper i, lower i-1); t switches one group to
     on-probability p_on and the other off; a pixel is on iff a unit covering it
     is. Used only to show that the architecture can reach H(p_data).
-    Requires n_hidden = 2 * width; recognition weights are left at zero.
+    Has n_hidden = 2 * width; recognition weights are left at zero.
     """
-    W, V, H, G = cfg.width, 4 * cfg.width, 2 * cfg.width, gain
-    lo = np.log(cfg.p_on / (1 - cfg.p_on))                  # logit(p_on)
+    W, V, H, G = width, 4 * width, 2 * width, gain
+    lo = np.log(p_on / (1 - p_on))                          # logit(p_on)
     W_hv = np.zeros((H, V))
     for i in range(W):
         for j, k in ((i, (i + 1) % W), (W + i, (i - 1) % W)):
@@ -421,78 +451,97 @@ def ideal_params(cfg: Config, gain: float = 10.0) -> dict:
             "R_ht": np.zeros((H, 1)), "c_t": np.zeros((1, 1))}
 
 
-def evaluate(p: dict, cfg: Config, rng, M: int | None = None) -> dict:
-    """All headline metrics for one parameter set (no seed axis)."""
-    W = cfg.width
-    M = cfg.is_samples if M is None else M
-    sup, p_sup, p_right = data_support(cfg.p_on, W)
+def nll_metrics(p: dict, sup: np.ndarray, p_sup: np.ndarray, M: int, rng) -> dict:
+    """IS-NLL (3) and exact NLL in bits: expectations over p_data, exactly over its support."""
     H_data = entropy_bits(p_sup)
-    # NLLs are expectations over p_data, taken exactly over its support
-    is_ll = is_log_likelihood(p, sup, M, rng)
-    ex_ll = exact_log_likelihood(p, sup)
-    is_nll = float(-(p_sup * is_ll).sum() / LOG2)
-    ex_nll = float(-(p_sup * ex_ll).sum() / LOG2)
+    is_nll = float(-(p_sup * is_log_likelihood(p, sup, M, rng)).sum() / LOG2)
+    ex_nll = float(-(p_sup * exact_log_likelihood(p, sup)).sum() / LOG2)
+    return {"is_nll_bits": is_nll, "exact_nll_bits": ex_nll, "entropy_bits": H_data,
+            "nll_gap_bits": is_nll - H_data, "kl_bits": ex_nll - H_data}
 
-    # direction: fit a linear read-out of q(t|v) on one sample, test on a fresh one
-    v_fit, d_fit = sample_shifter(rng.random((cfg.n_eval, W + 1)), cfg.p_on, W)
-    v_te, d_te = sample_shifter(rng.random((cfg.n_eval, W + 1)), cfg.p_on, W)
-    w = fit_readout(recognise(p, v_fit)[1], d_fit)
+
+def direction_metrics(p: dict, width: int, p_on: float, n_eval: int, rng) -> dict:
+    """Direction read-outs of q(t|v): all layer-3 units together, and each unit on its own.
+
+    A linear read-out is fitted on n_eval fresh images and tested on n_eval others; the
+    accuracies count the identifiable test images (the Bayes ceiling there is 1).
+    """
+    W = width
+    v_fit, d_fit = sample_shifter(rng.random((n_eval, W + 1)), p_on, W)
+    v_te, d_te = sample_shifter(rng.random((n_eval, W + 1)), p_on, W)
+    qt_fit = recognise(p, v_fit)[1]                                   # (n_eval, T)
+    w = fit_readout(qt_fit, d_fit)
     qh_te, qt_te = recognise(p, v_te)
     ok = identifiable(v_te, W)
-    acc_id = readout_accuracy(w, qt_te[ok], d_te[ok])
-    acc_all = readout_accuracy(w, qt_te, d_te)
-    ceiling_all = float(ok.mean() + 0.5 * (~ok).mean())    # Bayes: guess on ambiguous images
-
-    # per-unit selectivity on identifiable held-out images
-    m_right = qt_te[ok & (d_te == 1)].mean(0)
-    m_left = qt_te[ok & (d_te == 0)].mean(0)
-    h_right = qh_te[ok & (d_te == 1)].mean(0)
-    h_left = qh_te[ok & (d_te == 0)].mean(0)
-    pairs = pair_detectors(p, W)
-    kinds = [q["kind"] for q in pairs]
+    unit_acc = [readout_accuracy(fit_readout(qt_fit[:, [k]], d_fit), qt_te[ok][:, [k]], d_te[ok])
+                for k in range(qt_te.shape[1])]                       # one read-out per unit
+    m_right, m_left = qt_te[ok & (d_te == 1)].mean(0), qt_te[ok & (d_te == 0)].mean(0)
+    h_right, h_left = qh_te[ok & (d_te == 1)].mean(0), qh_te[ok & (d_te == 0)].mean(0)
     return {
-        "is_nll_bits": is_nll,
-        "exact_nll_bits": ex_nll,
-        "entropy_bits": H_data,
-        "nll_gap_bits": is_nll - H_data,
-        "kl_bits": ex_nll - H_data,
-        "direction_recovery": acc_id,
-        "direction_recovery_all": acc_all,
-        "direction_ceiling_all": ceiling_all,
-        "n_pair_detectors": kinds.count("right") + kinds.count("left"),
-        "n_pair_right": kinds.count("right"),
-        "n_pair_left": kinds.count("left"),
-        "n_blind_triplets": kinds.count("both"),
-        "n_unused": kinds.count("unused"),
+        "direction_recovery": readout_accuracy(w, qt_te[ok], d_te[ok]),
+        "direction_recovery_all": readout_accuracy(w, qt_te, d_te),
+        "direction_ceiling_all": float(ok.mean() + 0.5 * (~ok).mean()),  # guess if ambiguous
+        "top_unit_acc": unit_acc,
+        "top_unit_best_acc": float(max(unit_acc)),
         "top_selectivity": {"q_t_right": m_right.tolist(), "q_t_left": m_left.tolist(),
                             "diff": (m_right - m_left).tolist()},
-        "hidden_selectivity": {"q_h_right": h_right.tolist(), "q_h_left": h_left.tolist(),
-                               "pairs": pairs},
+        "hidden_selectivity": {"q_h_right": h_right.tolist(), "q_h_left": h_left.tolist()},
     }
+
+
+def evaluate_seed(p: dict, width: int, p_on: float, M: int, n_eval: int, thresh: float,
+                  rng) -> dict:
+    """All metrics of one parameter set (no seed axis); rng is the seed's eval stream."""
+    sup, p_sup, _ = data_support(p_on, width)
+    out = nll_metrics(p, sup, p_sup, M, rng)
+    out.update(direction_metrics(p, width, p_on, n_eval, rng))
+    pairs = pair_detectors(p, width, thresh)
+    kinds = [q["kind"] for q in pairs]
+    out.update({"n_pair_detectors": kinds.count("right") + kinds.count("left"),
+                "n_pair_right": kinds.count("right"), "n_pair_left": kinds.count("left"),
+                "n_blind_triplets": kinds.count("both"), "n_unused": kinds.count("unused")})
+    out["hidden_selectivity"]["pairs"] = pairs
+    return out
 
 
 # ----------------------------------------------------------------------------
 # Training
 # ----------------------------------------------------------------------------
-def lr_scale(step: int, cfg: Config) -> float:
-    """Linear decay from 1 to cfg.lr_final over the run."""
-    return 1.0 + (cfg.lr_final - 1.0) * step / max(cfg.steps - 1, 1)
+def lr_scale(step: int, steps: int, lr_final: float) -> float:
+    """Linear decay from 1 to lr_final over the run."""
+    return 1.0 + (lr_final - 1.0) * step / max(steps - 1, 1)
 
 
-def train(cfg: Config, seeds: list | None = None, log=print):
-    """Train one Helmholtz machine per seed, side by side.
+def train(cfg: Config, log=None):
+    """Train one Helmholtz machine per seed cfg.seed .. cfg.seed+n_seeds-1, side by side.
 
-    Returns (P, history): P has a leading seed axis; history holds the
-    IS-NLL curve (M = cfg.is_samples_hist) and parameter snapshots.
+    Returns (model, history): model holds (S, ...) parameters; history holds the
+    IS-NLL curve per seed (M = cfg.is_samples_hist) and parameter snapshots.
     """
-    seeds = [cfg.seed] if seeds is None else list(seeds)
-    R = [streams(s) for s in seeds]
-    P = init_params(cfg, [r["init"] for r in R])
+    R = [seed_streams(s, STREAMS) for s in range(cfg.seed, cfg.seed + cfg.n_seeds)]
+    P = init_params([r["init"] for r in R], 4 * cfg.width, cfg.n_hidden, cfg.n_top,
+                    cfg.init_std, cfg.init_std_top, cfg.bias_h0, cfg.bias_v0)
     sup, p_sup, _ = data_support(cfg.p_on, cfg.width)
-    U, B = n_uniforms(cfg), cfg.batch_size
+    U, B = n_uniforms(cfg.width, cfg.n_hidden, cfg.n_top, cfg.wake_samples), cfg.batch_size
     snap_at = set(np.unique(np.linspace(0, cfg.steps, cfg.n_snapshots).astype(int)).tolist())
     hist = {"step": [], "is_nll_bits": [], "snap_step": [], "snapshots": []}
     t0 = time.time()
+
+    def record(step):
+        if step in snap_at:
+            hist["snap_step"].append(step)
+            hist["snapshots"].append({k: x.copy() for k, x in P.items()})
+
+    def log_point(step):                    # IS-NLL per seed, from each seed's eval stream
+        nll = [float(-(p_sup * is_log_likelihood(one_seed(P, s), sup, cfg.is_samples_hist,
+                                                  r["eval"])).sum() / LOG2)
+               for s, r in enumerate(R)]
+        hist["step"].append(step)
+        hist["is_nll_bits"].append(nll)
+        if log:
+            log(step, cfg.steps, {f"IS-NLL median (bits, M={cfg.is_samples_hist})":
+                                  float(np.median(nll))})
+
     for c0 in range(0, cfg.steps, cfg.chunk):
         n = min(cfg.chunk, cfg.steps - c0)
         # per-seed draws, so a seed's run does not depend on which seeds run beside it
@@ -500,305 +549,371 @@ def train(cfg: Config, seeds: list | None = None, log=print):
         v, _ = sample_shifter(u[..., :cfg.width + 1], cfg.p_on, cfg.width)  # (n, S, B, V)
         for i in range(n):
             step = c0 + i
-            if step in snap_at:
-                hist["snap_step"].append(step)
-                hist["snapshots"].append({k: v.copy() for k, v in P.items()})
+            record(step)
             if step % cfg.log_every == 0:
-                _log_point(P, step, R, sup, p_sup, cfg, hist, t0, log)
-            s = lr_scale(step, cfg)
-            wake_sleep_step(P, v[i], u[i], cfg, cfg.lr_gen * s, cfg.lr_rec * s)
-    _log_point(P, cfg.steps, R, sup, p_sup, cfg, hist, t0, log)
-    if cfg.steps in snap_at:
-        hist["snap_step"].append(cfg.steps)
-        hist["snapshots"].append({k: v.copy() for k, v in P.items()})
+                log_point(step)
+            s = lr_scale(step, cfg.steps, cfg.lr_final)
+            wake_sleep_step(P, v[i], u[i], cfg.lr_gen * s, cfg.lr_rec * s, cfg.width,
+                            cfg.wake_samples, cfg.wake_rec)
+    log_point(cfg.steps)
+    record(cfg.steps)
     hist["train_s"] = time.time() - t0
     return P, hist
 
 
-def _log_point(P, step, R, sup, p_sup, cfg, hist, t0, log):
-    nll = [float(-(p_sup * is_log_likelihood(one_seed(P, s), sup, cfg.is_samples_hist,
-                                              r["eval"])).sum() / LOG2)
-           for s, r in enumerate(R)]
-    hist["step"].append(step)
-    hist["is_nll_bits"].append(nll)
-    el = time.time() - t0
-    eta = el / max(step, 1) * (cfg.steps - step)
-    log(f"step {step:7d}  IS-NLL(M={cfg.is_samples_hist}) "
-        f"{np.median(nll):6.3f} bits (median of {len(nll)})  "
-        f"elapsed {el:5.1f}s  eta {eta:5.1f}s")
+def evaluate(model: dict, cfg: Config) -> dict:
+    """Metrics of every seed of a trained model: {name: [value per seed]}.
+
+    is_nll_bits / exact_nll_bits  E_data[-log2 p(v)], importance-sampled (3) / exact
+    entropy_bits, nll_gap_bits, kl_bits   H(p_data); IS-NLL - H; exact KL[p_data || p_model]
+    direction_recovery      read-out of all layer-3 units, identifiable held-out images
+    top_unit_acc, top_unit_best_acc       the read-out of each layer-3 unit on its own
+    n_pair_detectors, n_blind_triplets, n_unused   kinds of layer-2 generative fields
+    Each seed uses a fresh eval stream of its own seed (not the one training consumed).
+    """
+    seeds = range(cfg.seed, cfg.seed + model["W_hv"].shape[0])
+    per = [evaluate_seed(one_seed(model, i), cfg.width, cfg.p_on, cfg.is_samples, cfg.n_eval,
+                         cfg.field_thresh, seed_streams(s, STREAMS)["eval"])
+           for i, s in enumerate(seeds)]
+    return {k: [m[k] for m in per] for k in per[0]}
 
 
-# ----------------------------------------------------------------------------
-# Run record, cache, CLI
-# ----------------------------------------------------------------------------
-PAPER = {
-    "citation": ("Dayan, P., Hinton, G. E., Neal, R. M. & Zemel, R. S. (1995). "
-                 "The Helmholtz machine. Neural Computation 7(5), 889-904."),
-    "year": 1995,
-    "metrics": {"p_on": 0.2},
-    "source": ("Fig. 1 caption (shift patterns, pixel on-probability 0.2) and the shifter "
-               "simulation: layer-2 units come to detect shifted pairs of pixels, the "
-               "layer-3 unit codes the shift direction. The paper reports this "
-               "qualitatively; it gives no NLL or direction accuracy for the shifter."),
-}
-EARLIER = {"metrics": {"is_nll_bits": 9.36, "direction_recovery": 0.633},
-           "note": "4 top units, p_on 0.3, about 210 s (320 s on the 2-core dev machine)"}
+PER_SEED = ("nll_gap_bits", "exact_nll_bits", "direction_recovery", "top_unit_best_acc",
+            "n_pair_detectors", "n_blind_triplets", "n_unused")
 
 
-# Recipes tried against the headline's (run with --sweep; each changes one thing).
-SWEEP = {
-    "zero_init_biases": ({"bias_h0": 0.0, "bias_v0": 0.0}, "the initialisation of deviation 2"),
-    "n_top_4": ({"n_top": 4}, "four layer-3 units, as in the earlier reproduction"),
-    "lr_rec_x3": ({"lr_rec": 0.15}, "recognition learns three times faster"),
-    "lr_gen_x3": ({"lr_gen": 0.15}, "generation learns three times faster"),
-    "init_top_2": ({"init_std_top": 2.0}, "large random layer-2/3 weights break the t symmetry"),
-    "steps_x3": (lambda c: {"steps": 3 * c.steps, "log_every": 3 * c.log_every},
-                 "three times longer"),
-    "reweighted_wake_10": ({"wake_samples": 10, "wake_rec": True},
-                           "importance-weighted wake phase, K = 10 (not the paper's rule)"),
-}
-ONLINE_LR = 0.01   # --online: eps for one-pattern updates
+def summarise(cfg: Config, model: dict, history: dict) -> dict:
+    """The first seed's metrics at the top level (an example), the seed statistics beside them."""
+    ev = evaluate(model, cfg)
+    m = {k: v[0] for k, v in ev.items()}
+    n = len(ev["nll_gap_bits"])
+    sep = np.asarray(ev["top_unit_best_acc"]) >= cfg.separate_acc
+    pairs = np.asarray(ev["n_pair_detectors"])
+    gap = np.asarray(ev["nll_gap_bits"])
+    m.update({
+        "n_seeds": n, "n_runs": n,
+        "frac_seeds_top_separates": float(sep.mean()),
+        "seeds_top_separates": int(sep.sum()),
+        "top_unit_best_acc_median": float(np.median(ev["top_unit_best_acc"])),
+        "top_unit_best_acc_max": float(np.max(ev["top_unit_best_acc"])),
+        "direction_recovery_median": float(np.median(ev["direction_recovery"])),
+        "n_pair_detectors_median": float(np.median(pairs)),
+        "n_pair_detectors_max": int(pairs.max()),
+        "seeds_with_pair_detectors": int((pairs > 0).sum()),
+        "seeds_half_pair_detectors": int((pairs >= cfg.n_hidden / 2).sum()),
+        "n_blind_triplets_median": float(np.median(ev["n_blind_triplets"])),
+        "n_unused_median": float(np.median(ev["n_unused"])),
+        "nll_gap_bits_median": float(np.median(gap)),
+        "nll_gap_bits_min": float(gap.min()),
+        "seeds_nll_within_target": int((gap <= cfg.nll_gap_target).sum()),
+        "per_seed": {"seed": list(range(cfg.seed, cfg.seed + n)),
+                     **{k: [float(x) if isinstance(x, float) else int(x) for x in ev[k]]
+                        for k in PER_SEED}},
+        "train_s": float(history["train_s"]),
+    })
+    if cfg.n_hidden == 2 * cfg.width:       # what this architecture can reach
+        sup, p_sup, _ = data_support(cfg.p_on, cfg.width)
+        m["ideal_net_exact_nll_bits"] = float(
+            -(p_sup * exact_log_likelihood(ideal_params(cfg.width, cfg.p_on), sup)).sum() / LOG2)
+    return m
 
 
-def cache_path(seed: int) -> str:
-    return os.path.join(HERE, ".cache", f"run_seed{seed}.npz")
+def variant_label(cfg: Config) -> str:
+    """Prefix naming a run that is not the headline recipe; empty for the headline."""
+    base = Config()
+    tags = (["online recipe"] if cfg.online else []) + \
+        ([f"p_on {cfg.p_on:g}"] if cfg.p_on != base.p_on else []) + \
+        ([f"{cfg.n_top} top units"] if cfg.n_top != base.n_top else [])
+    return f"[{', '.join(tags)}] " if tags else ""
 
 
-def save_run(P: dict, hist: dict, cfg: Config, s: int = 0, path: str | None = None):
-    """Save seed index s of P (+ history, snapshots, config) for the visualisers."""
-    path = path or cache_path(cfg.seed)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    arrs = {f"p_{k}": v[s] for k, v in P.items()}
-    for i, sn in enumerate(hist["snapshots"]):
-        for k, v in sn.items():
-            arrs[f"s{i}_{k}"] = v[s]
-    meta = {"config": dataclasses.asdict(cfg), "step": hist["step"],
-            "is_nll_bits": [x[s] for x in hist["is_nll_bits"]],
-            "snap_step": hist["snap_step"]}
-    np.savez_compressed(path, meta=json.dumps(meta), **arrs)
+def describe(cfg: Config, metrics: dict) -> dict:
+    """The record's one-line summary and its Results table, built from the metrics."""
+    m, n, s0 = metrics, metrics["n_seeds"], cfg.seed
+    ear = (EARLIER or {}).get("metrics", {})
+    rows = [
+        [f"seeds in which a layer-3 unit separates the directions (own read-out >= "
+         f"{cfg.separate_acc:g})", f"{m['seeds_top_separates']}/{n}",
+         f"{PAPER['runs']}/{PAPER['runs']} (the net shown)", "-"],
+        ["best layer-3 unit's read-out, median / best seed",
+         f"{m['top_unit_best_acc_median']:.3f} / {m['top_unit_best_acc_max']:.3f}", "-", "-"],
+        ["read-out of all layer-3 units, median over seeds", f"{m['direction_recovery_median']:.3f}",
+         "-", ear.get("direction_recovery", "-")],
+        [f"layer-2 shifted-pair detectors (of {cfg.n_hidden}), median / best seed",
+         f"{m['n_pair_detectors_median']:g} / {m['n_pair_detectors_max']}", "most units", "-"],
+        ["seeds with any pair detector / with half the layer-2 units pair detectors",
+         f"{m['seeds_with_pair_detectors']}/{n} / {m['seeds_half_pair_detectors']}/{n}", "-", "-"],
+        ["direction-blind triplets / unused layer-2 units, median",
+         f"{m['n_blind_triplets_median']:g} / {m['n_unused_median']:g}", "-", "-"],
+        ["H(p_data), the NLL floor (bits)", f"{m['entropy_bits']:.3f}", "-", "-"],
+        ["IS-NLL - H(p_data) (bits), median / best seed (diagnostic)",
+         f"{m['nll_gap_bits_median']:.3f} / {m['nll_gap_bits_min']:.3f}", "-", "-"],
+        [f"seeds with IS-NLL within {cfg.nll_gap_target:g} bits of the floor",
+         f"{m['seeds_nll_within_target']}/{n}", "-", "-"],
+        [f"seed {s0}: IS-NLL (M = {cfg.is_samples}) / exact NLL (bits)",
+         f"{m['is_nll_bits']:.3f} / {m['exact_nll_bits']:.3f}", "-", ear.get("is_nll_bits", "-")],
+        [f"seed {s0}: layer-3 mean q(t=1), left vs right images",
+         " / ".join(f"{a:.2f} vs {b:.2f}" for a, b in zip(m["top_selectivity"]["q_t_left"],
+                                                          m["top_selectivity"]["q_t_right"])),
+         "-", "-"]]
+    if "ideal_net_exact_nll_bits" in m:
+        rows.insert(7, ["exact NLL of a hand-built 32-16-1 net (bits)",
+                        f"{m['ideal_net_exact_nll_bits']:.3f}", "-", "-"])
+    for name, vm in m.get("variants", {}).items():
+        rows.append([f"variant {name}: seeds separating / median pair detectors / median gap",
+                     f"{vm['seeds_top_separates']}/{vm['n_seeds']} / "
+                     f"{vm['n_pair_detectors_median']:g} / {vm['nll_gap_bits_median']:.3f}",
+                     "-", "-"])
+    return {
+        "label": "fraction of seeds in which a layer-3 unit separates the shift directions",
+        "summary": f"{variant_label(cfg)}a layer-3 unit separates the shift directions in "
+                   f"{m['seeds_top_separates']}/{n} seeds (paper: the one net it shows); median "
+                   f"{m['n_pair_detectors_median']:g}/{cfg.n_hidden} layer-2 units are "
+                   f"shifted-pair detectors (paper: most); median IS-NLL "
+                   f"{m['nll_gap_bits_median']:.2f} bits above the floor",
+        "table": {"columns": ["quantity", "ours", "paper", "earlier repro (p_on 0.3)"],
+                  "rows": rows},
+        "tolerance": {"rel": 1e-6, "basis": "deterministic; 1e-6 allows last-bit BLAS "
+                      "differences in the likelihoods and read-outs across CPUs"},
+    }
 
 
-def load_run(seed: int = 0, path: str | None = None):
-    """-> (params, meta, snapshots) or None if no saved run."""
-    path = path or cache_path(seed)
-    if not os.path.exists(path):
-        return None
-    z = np.load(path)
-    meta = json.loads(str(z["meta"]))
-    p = {k[2:]: z[k] for k in z.files if k.startswith("p_")}
-    snaps = []
-    for i in range(len(meta["snap_step"])):
-        snaps.append({k.split("_", 1)[1]: z[k] for k in z.files if k.startswith(f"s{i}_")})
-    return p, meta, snaps
+# ==== catalog plumbing: begin (copied verbatim from bin/plumbing.py by `python3 bin/catalog.py --sync`; edit it there) ====
+import argparse
+import dataclasses
+import hashlib
+import inspect
+import io
+import json
+import os
+import pickle
+import platform
+import sys
+import time
+import tokenize
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load_or_train(seed: int = 0):
-    """What the visualisers call: the saved headline run, trained once if missing."""
-    run = load_run(seed)
-    if run is None:
-        cfg = Config(seed=seed)
-        P, hist = train(cfg)
-        save_run(P, hist, cfg)
-        run = load_run(seed)
-    p, meta, snaps = run
-    return p, Config(**meta["config"]), meta, snaps
+def fail(message: str):
+    """One line on stderr, exit status 2: how every bad input ends."""
+    sys.stderr.write(f"{os.path.basename(sys.argv[0] or SLUG)}: error: {message}\n")
+    sys.exit(2)
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse that reports a bad value in one line (exit status 2), no usage dump."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    ap = OneLineParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seed", type=int, default=0, help="root seed (first seed with --n-seeds)")
-    ap.add_argument("--n-seeds", type=int, default=1,
-                    help="train seeds seed..seed+K-1 side by side; the first is the headline")
-    ap.add_argument("--quick", action="store_true", help="reduced run of a few seconds")
-    ap.add_argument("--results", type=str, default=None, help="write the run record (JSON) here")
-    ap.add_argument("--steps", type=int, default=None, help="wake-sleep updates")
-    ap.add_argument("--batch-size", type=int, default=None, help="patterns per update")
-    ap.add_argument("--lr", type=float, default=None, help="set both eps_g and eps_r")
-    ap.add_argument("--n-top", type=int, default=None, help="layer-3 units")
-    ap.add_argument("--n-hidden", type=int, default=None, help="layer-2 units (<= 20)")
-    ap.add_argument("--p-on", type=float, default=None, help="pixel on-probability")
-    ap.add_argument("--online", action="store_true",
-                    help="paper's recipe: one pattern per update, constant eps (see README)")
-    ap.add_argument("--sweep", action="store_true",
-                    help="also train every recipe in SWEEP (same seeds) and report each "
-                         "under metrics.variants")
-    return ap
+def seed_streams(seed: int, names) -> dict:
+    """Named, independent generators of one seed: SeedSequence(seed) spawned in `names` order."""
+    children = np.random.SeedSequence(int(seed)).spawn(len(names))
+    return {name: np.random.default_rng(child) for name, child in zip(names, children)}
 
 
-def config_from_args(a) -> Config:
-    cfg = quick_config(seed=a.seed) if a.quick else Config(seed=a.seed)
-    if a.online:
-        cfg = dataclasses.replace(cfg, batch_size=1, lr_gen=ONLINE_LR, lr_rec=ONLINE_LR,
-                                  lr_final=1.0, chunk=2000, steps=cfg.steps * cfg.batch_size,
-                                  log_every=cfg.log_every * cfg.batch_size)
-    over = {"steps": a.steps, "batch_size": a.batch_size, "n_top": a.n_top,
-            "n_hidden": a.n_hidden, "p_on": a.p_on}
-    over = {k: v for k, v in over.items() if v is not None}
-    if a.lr is not None:
-        over.update(lr_gen=a.lr, lr_rec=a.lr)
-    return dataclasses.replace(cfg, **over)
-
-
-def check_args(a, cfg: Config, ap):
-    bad = None
-    if a.n_seeds < 1:
-        bad = f"--n-seeds must be >= 1, got {a.n_seeds}"
-    elif cfg.steps < 1:
-        bad = f"--steps must be >= 1, got {cfg.steps}"
-    elif cfg.batch_size < 1:
-        bad = f"--batch-size must be >= 1, got {cfg.batch_size}"
-    elif not cfg.lr_gen > 0:
-        bad = f"--lr must be > 0, got {cfg.lr_gen}"
-    elif not 1 <= cfg.n_top <= 8:
-        bad = f"--n-top must be in 1..8, got {cfg.n_top}"
-    elif not 1 <= cfg.n_hidden <= 20:
-        bad = f"--n-hidden must be in 1..20 (exact NLL enumerates 2^n states), got {cfg.n_hidden}"
-    elif not 0.0 < cfg.p_on < 1.0:
-        bad = f"--p-on must be in (0, 1), got {cfg.p_on}"
-    if bad:
-        ap.error(bad)
-
-
-def run_seeds(cfg: Config, seeds: list, log=print):
-    """Train the seeds side by side, evaluate each; -> (P, hist, [metrics])."""
-    P, hist = train(cfg, seeds, log=log)
-    ms = [evaluate(one_seed(P, i), cfg, streams(s)["eval"]) for i, s in enumerate(seeds)]
-    return P, hist, ms
-
-
-def seed_summary(ms: list, seeds: list) -> dict:
-    keys = ["is_nll_bits", "exact_nll_bits", "nll_gap_bits", "direction_recovery",
-            "n_pair_detectors", "n_blind_triplets", "n_unused"]
-    out = {"seeds": seeds, "n_seeds": len(seeds)}
-    for k in keys:
-        out[k] = [m[k] for m in ms]
-        out[f"median_{k}"] = float(np.median(out[k]))
-    out["n_nll_within_0.5"] = int(sum(m["nll_gap_bits"] <= 0.5 for m in ms))
-    out["n_direction_0.9"] = int(sum(m["direction_recovery"] >= 0.9 for m in ms))
+def config_comments(cls) -> dict:
+    """{field: its trailing comment} read from the Config source: the --help text."""
+    try:
+        src = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return {}
+    out, name = {}, None
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.NAME and tok.start[1] == 4 and name is None:
+            name = tok.string
+        elif tok.type == tokenize.COMMENT and name:
+            out.setdefault(name, tok.string.lstrip("# ").strip())
+        if tok.type in (tokenize.NEWLINE, tokenize.NL):
+            name = None
     return out
 
 
-def verdict(m: dict) -> str:
-    nll_ok, dir_ok = m["nll_gap_bits"] <= 0.5, m["direction_recovery"] >= 0.9
-    return "yes" if nll_ok and dir_ok else ("partial" if nll_ok or dir_ok else "no")
+CLI_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
+NOT_ON_CLI = ("dev_seeds", "report_seeds", "verdict_metric", "verdict_sense", "verdict_tol",
+              "verdict_partial")
 
 
-def build_record(cfg, a, argv, metrics, wall) -> dict:
-    m = metrics
-    rows = [["H(p_data), the NLL floor (bits)", m["entropy_bits"], "-", "-"],
-            [f"IS-NLL, M = {cfg.is_samples} (bits)", m["is_nll_bits"], "-", 9.36],
-            ["exact NLL of a hand-built 32-16-1 net (bits)",
-             m.get("ideal_net_exact_nll_bits", "-"), "-", "-"],
-            ["exact NLL (bits)", m["exact_nll_bits"], "-", "-"],
-            ["gap to floor (bits; target <= 0.5)", m["nll_gap_bits"], "-", "-"],
-            ["direction recovery, identifiable held-out (target >= 0.90)",
-             m["direction_recovery"], "learned", 0.633],
-            ["direction recovery, all held-out (Bayes ceiling "
-             f"{m['direction_ceiling_all']:.3f})", m["direction_recovery_all"], "-", "-"],
-            [f"layer-2 shifted-pair detectors (of {cfg.n_hidden})", m["n_pair_detectors"],
-             "most units", "-"],
-            ["layer-2 direction-blind triplets / unused units",
-             f"{m['n_blind_triplets']} / {m['n_unused']}", "-", "-"],
-            ["layer-3 mean q(t=1): left vs right images",
-             " / ".join(f"{a:.2f} vs {b:.2f}" for a, b in zip(m["top_selectivity"]["q_t_left"],
-                                                              m["top_selectivity"]["q_t_right"])),
-             "-", "-"]]
-    sd = m.get("seeds")
-    if sd and sd["n_seeds"] > 1:
-        rows += [[f"{sd['n_seeds']} seeds: median gap (bits)", sd["median_nll_gap_bits"], "-", "-"],
-                 [f"{sd['n_seeds']} seeds: median direction", sd["median_direction_recovery"],
-                  "-", "-"],
-                 [f"{sd['n_seeds']} seeds: gap <= 0.5 / direction >= 0.9",
-                  f"{sd['n_nll_within_0.5']}/{sd['n_seeds']} / "
-                  f"{sd['n_direction_0.9']}/{sd['n_seeds']}", "-", "-"]]
-    for name, vm in m.get("variants", {}).items():
-        rows += [[f"variant {name}: median gap / median direction",
-                  f"{vm['median_nll_gap_bits']:.3f} / {vm['median_direction_recovery']:.3f}",
-                  "-", "-"]]
-    cmd = "python3 " + f"{SLUG}/{os.path.basename(__file__)} " + " ".join(argv)
+def make_config(**given) -> "Config":
+    """Config with its presets applied (e.g. quick=True), explicit fields winning over presets."""
+    cfg = Config(**given)
+    for flag, overrides in getattr(Config, "PRESETS", {}).items():
+        if getattr(cfg, flag):
+            cfg = dataclasses.replace(cfg, **overrides)
+    return dataclasses.replace(cfg, **given) if given else cfg
+
+
+def parse_cli(argv=None):
+    """(cfg, results path) from the command line; any bad value -> one line, exit 2, no work."""
+    helps = config_comments(Config)
+    ap = argparse.ArgumentParser(prog=os.path.basename(sys.argv[0] or SLUG),
+                                 description=(sys.modules[__name__].__doc__ or SLUG).split("\n\n")[0])
+    ap.error = fail
+    for f in dataclasses.fields(Config):
+        kind = CLI_TYPES.get(getattr(f.type, "__name__", f.type))
+        if kind is None or f.name in NOT_ON_CLI:
+            continue
+        flag, text = "--" + f.name.replace("_", "-"), helps.get(f.name, f.name).replace("%", "%%")
+        if kind is bool:
+            ap.add_argument(flag, action="store_true", default=None, help=text)
+        else:
+            ap.add_argument(flag, type=kind, default=None, metavar=f.name.upper(),
+                            help=f"{text} (default {f.default!r})")
+    ap.add_argument("--results", default=None, metavar="PATH", help="write the run record to PATH")
+    a = ap.parse_args(argv)
+    given = {k: v for k, v in vars(a).items() if k != "results" and v is not None}
+    if given.get("seed", 0) < 0:
+        fail(f"--seed must be a non-negative integer, got {given['seed']}")
+    if given.get("n_seeds", 1) < 1:
+        fail(f"--n-seeds must be a positive integer, got {given['n_seeds']}")
+    try:
+        cfg = make_config(**given)
+    except (TypeError, ValueError) as e:
+        fail(str(e))
+    if a.results is not None:
+        check_writable(a.results)
+    return cfg, a.results
+
+
+def check_writable(path: str) -> None:
+    """Fail now, before any work, if the run record could not be written to `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        fail(f"--results {path} is a directory")
+    if not os.path.isdir(folder):
+        fail(f"--results {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        fail(f"--results {path} is not writable")
+
+
+def write_json(path: str, obj) -> None:
+    """Atomic write: a temporary file in the same folder, then rename."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as fh:
+        json.dump(obj, fh, indent=1)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+class Progress:
+    """progress(step, total, metrics): one fixed-format line, at most every `every_s` seconds."""
+
+    def __init__(self, every_s: float = 2.0):
+        self.t0, self.last, self.every_s = time.time(), -1e9, every_s
+
+    def __call__(self, step: int, total: int, metrics: dict) -> None:
+        now = time.time()
+        if now - self.last < self.every_s and step < total:
+            return
+        self.last, elapsed = now, now - self.t0
+        eta = elapsed / step * (total - step) if step else float("nan")
+        shown = "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                          for k, v in metrics.items())
+        print(f"step {step:>9,}/{total:,}  {shown}  {elapsed:7.1f}s  eta {eta:6.1f}s", flush=True)
+
+
+def lookup(metrics: dict, dotted: str):
+    for part in dotted.split("."):
+        metrics = metrics[part]
+    return metrics
+
+
+def seed_block(cfg) -> dict:
+    """The run's seeds and the stub's two declared blocks; role says which block they lie in."""
+    first, n = cfg.seed, getattr(cfg, "n_seeds", 1)
+    dev, rep = list(cfg.dev_seeds), list(cfg.report_seeds)
+    inside = lambda b: b[0] <= first and first + n <= b[1]
+    role = "reporting" if inside(rep) else "development" if inside(dev) else "other"
+    return {"used": [first, first + n], "development": dev, "reporting": rep, "role": role}
+
+
+def verdict(cfg, metrics: dict, paper: dict):
+    """(yes|partial|no, the rule in words): the paper's statistic within a stated tolerance,
+    over at least as many runs as the paper used, on the reporting seeds."""
+    name, sense, tol, part = cfg.verdict_metric, cfg.verdict_sense, cfg.verdict_tol, cfg.verdict_partial
+    ours, target, runs = lookup(metrics, name), paper["metrics"][name], paper.get("runs", 1)
+    scale = abs(target) if target else 1.0
+    gap = {"at_most": ours - target, "at_least": target - ours,
+           "match": abs(ours - target)}[sense] / scale          # > 0: worse than the paper
+    words = {"at_most": "at most", "at_least": "at least", "match": "within"}[sense]
+    rule = (f"yes if {name} is {words} the paper's {target:g} {'' if sense == 'match' else 'allowing '}"
+            f"{tol:.0%} (relative), over >= {runs} runs on the reporting seeds; partial within "
+            f"{part:.0%}; else no")
+    enough = metrics["n_runs"] >= runs and seed_block(cfg)["role"] == "reporting"
+    if gap <= tol and enough:
+        return "yes", rule
+    return ("partial" if gap <= part else "no"), rule
+
+
+def run_record(cfg, metrics: dict, command: str, wallclock: float, paper=None, earlier=None,
+               describe_fn=None) -> dict:
+    """The run record (CONTRIBUTING.md): everything the README and the catalog show.
+    An experiments_ script passes its own paper numbers and describe function."""
+    paper = PAPER if paper is None else paper
+    earlier = EARLIER if paper is PAPER else earlier
+    d = (describe_fn or describe)(cfg, metrics)
+    reproduces, rule = verdict(cfg, metrics, paper)
+    name = cfg.verdict_metric
     return {
-        "slug": SLUG,
-        "command": cmd.strip(),
-        "seed": cfg.seed,
-        "config": dataclasses.asdict(cfg),
-        "metrics": m,
-        "paper": PAPER,
-        "earlier_repro": EARLIER,
-        "headline": {
-            "metric": "nll_gap_bits",
-            "ours": m["nll_gap_bits"],
-            "paper": None,
-            "earlier": 9.36 - 7.989,
-            "reproduces": verdict(m),
-            "rule": "yes if IS-NLL is within 0.5 bits of H(p_data) and direction recovery "
-                    ">= 0.90 on the headline seed; partial if one of the two holds",
-            "summary": (f"IS-NLL {m['is_nll_bits']:.2f} bits vs floor {m['entropy_bits']:.2f} "
-                        f"(gap {m['nll_gap_bits']:.2f}); direction read-out "
-                        f"{m['direction_recovery']:.2f}; {m['n_pair_detectors']}/{cfg.n_hidden} "
-                        f"layer-2 units are shifted-pair detectors"),
-        },
-        "table": {"columns": ["quantity", "ours", "paper", "earlier repro (p_on 0.3)"],
-                  "rows": rows},
-        "tolerance": {"rel": 1e-6},
-        "wallclock_s": round(wall, 1),
+        "slug": SLUG, "command": command, "seed": cfg.seed, "seeds": seed_block(cfg),
+        "config": dataclasses.asdict(cfg), "metrics": metrics, "paper": paper,
+        "earlier_repro": earlier,
+        "headline": {"metric": name, "label": d.get("label", name), "ours": lookup(metrics, name),
+                     "std": metrics.get(name + "_std"), "paper": paper["metrics"][name],
+                     "earlier": (earlier or {}).get("metrics", {}).get(name),
+                     "runs": metrics["n_runs"], "paper_runs": paper.get("runs", 1),
+                     "reproduces": reproduces, "rule": rule, "summary": d["summary"]},
+        "table": d["table"],
+        "tolerance": d.get("tolerance", {"rel": 1e-9, "basis": "deterministic: same seed, "
+                                         "same machine gives bit-identical metrics"}),
+        "wallclock_s": round(wallclock, 2),
         "env": {"python": platform.python_version(), "numpy": np.__version__,
                 "platform": platform.platform()},
     }
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    ap = build_parser()
-    a = ap.parse_args(argv)
-    cfg = config_from_args(a)
-    check_args(a, cfg, ap)
-    print("config:", json.dumps(dataclasses.asdict(cfg)))
-    t0, c0 = time.time(), time.process_time()
-    seeds = list(range(cfg.seed, cfg.seed + a.n_seeds))
-    P, hist, ms = run_seeds(cfg, seeds)
-    if cfg == Config(seed=cfg.seed):        # the visualisers draw the headline recipe only
-        save_run(P, hist, cfg)
-    metrics = dict(ms[0])
-    if cfg.n_hidden == 2 * cfg.width:       # what this architecture can reach
-        sup, p_sup, _ = data_support(cfg.p_on, cfg.width)
-        metrics["ideal_net_exact_nll_bits"] = float(
-            -(p_sup * exact_log_likelihood(ideal_params(cfg), sup)).sum() / LOG2)
-    metrics["seeds"] = seed_summary(ms, seeds)
-    if a.sweep:
-        metrics["variants"] = {}
-        for name, (change, why) in SWEEP.items():
-            change = change(cfg) if callable(change) else change
-            vcfg = dataclasses.replace(cfg, **change)
-            print(f"variant {name}: {change}")
-            _, _, vms = run_seeds(vcfg, seeds, log=lambda s: None)
-            metrics["variants"][name] = dict(seed_summary(vms, seeds), change=change, why=why)
-    wall, cpu = time.time() - t0, time.process_time() - c0
+def cache_path(cfg) -> str:
+    """<stub>/.cache/run_<hash of the config>.pkl: one saved run per configuration (git-ignored)."""
+    key = json.dumps(dataclasses.asdict(cfg), sort_keys=True).encode()
+    return os.path.join(HERE, ".cache", f"run_{hashlib.sha1(key).hexdigest()[:12]}.pkl")
 
-    print(f"H(p_data) = {ms[0]['entropy_bits']:.3f} bits (the NLL floor)")
-    for s, m in zip(seeds, ms):
-        print(f"seed {s}: IS-NLL {m['is_nll_bits']:.3f} bits (exact {m['exact_nll_bits']:.3f}, "
-              f"gap {m['nll_gap_bits']:.3f}; target <= 0.5), direction "
-              f"{m['direction_recovery']:.3f} (target >= 0.90), "
-              f"pair detectors {m['n_pair_detectors']}/{cfg.n_hidden}")
-    print(f"paper: layer-2 units detect shifted pairs, layer 3 codes direction (qualitative); "
-          f"earlier repro: IS-NLL 9.36 bits at p_on 0.3 (floor 7.99), direction 0.633")
-    print(f"wallclock {wall:.1f}s (cpu {cpu:.1f}s)")
-    if a.results:
-        rec = build_record(cfg, a, argv, metrics, wall)
-        rec["cpu_s"] = round(cpu, 1)         # CPU time: less sensitive to a shared machine
-        os.makedirs(os.path.dirname(os.path.abspath(a.results)), exist_ok=True)
-        with open(a.results, "w") as fh:
-            json.dump(rec, fh, indent=1)
-        print(f"run record -> {a.results}")
-    return 0
+
+def saved_run(cfg=None):
+    """(cfg, model, history) of a saved run, training and saving it once if none exists.
+    The visualisers call this, so figures show the run the headline command made."""
+    cfg = make_config() if cfg is None else cfg
+    path = cache_path(cfg)
+    if not os.path.exists(path):
+        print(f"no saved run at {path}; training it once", flush=True)
+        save_run(cfg, *train(cfg, log=Progress()))
+    with open(path, "rb") as fh:
+        saved = pickle.load(fh)
+    return Config(**saved["config"]), saved["model"], saved["history"]
+
+
+def save_run(cfg, model, history) -> None:
+    os.makedirs(os.path.dirname(cache_path(cfg)), exist_ok=True)
+    with open(cache_path(cfg) + ".tmp", "wb") as fh:
+        pickle.dump({"config": dataclasses.asdict(cfg), "model": model, "history": history}, fh)
+    os.replace(cache_path(cfg) + ".tmp", cache_path(cfg))
+
+
+def main(argv=None) -> dict:
+    """The headline command: parse, train, summarise, save the run, print, write the record."""
+    cfg, results = parse_cli(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    script = os.path.relpath(os.path.abspath(sys.modules[__name__].__file__), os.path.dirname(HERE))
+    print("config:", json.dumps(dataclasses.asdict(cfg)), flush=True)
+    t0 = time.time()
+    model, history = train(cfg, log=Progress())
+    metrics = summarise(cfg, model, history)
+    rec = run_record(cfg, metrics, " ".join(["python3", script] + argv), time.time() - t0)
+    save_run(cfg, model, history)
+    h = rec["headline"]
+    print(f"\n{h['summary']}\n{h['metric']}: ours {h['ours']:.6g} over {h['runs']} run(s) on "
+          f"{rec['seeds']['role']} seeds {rec['seeds']['used']}; paper {h['paper']:g} over "
+          f"{h['paper_runs']}; reproduces: {h['reproduces']}; wallclock {rec['wallclock_s']:.1f}s")
+    if results:
+        write_json(results, rec)
+        print(f"run record -> {results}")
+    return rec
+# ==== catalog plumbing: end ====
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,7 +1,6 @@
 """Tests for helmholtz_shifter.py: data statistics, the likelihood estimators,
 the wake/sleep delta rules as exact gradients, determinism, a quick run that
 learns, and the CLI's error handling."""
-import dataclasses
 import itertools
 import os
 import sys
@@ -58,16 +57,43 @@ def test_hand_built_net_reaches_the_entropy_floor():
     generative process scores H(p_data) (to within its sigmoid saturation)."""
     cfg = hs.Config()
     sup, p, _ = hs.data_support(cfg.p_on, cfg.width)
-    nll = -(p * hs.exact_log_likelihood(hs.ideal_params(cfg, gain=15.0), sup)).sum() / LOG2
+    nll = -(p * hs.exact_log_likelihood(hs.ideal_params(cfg.width, cfg.p_on, gain=15.0),
+                                        sup)).sum() / LOG2
     assert 0 <= nll - hs.entropy_bits(p) < 1e-3
     # and its fantasies are legal images in the right proportions
     rng = np.random.default_rng(0)
-    q = hs.ideal_params(cfg, gain=15.0)
+    q = hs.ideal_params(cfg.width, cfg.p_on, gain=15.0)
     t, h, v = hs.generate_sample(q, rng.random((20000, 1)), rng.random((20000, 16)),
                                  rng.random((20000, 32)))
     legal = {x.tobytes() for x in sup}
     assert all(x.tobytes() in legal for x in v)
     assert abs(v[:, :8].mean() - cfg.p_on) < 0.01
+
+
+def test_field_classifier_finds_the_hand_built_pair_detectors():
+    """The read-out the verdict reports: every unit of the hand-built net is a shifted-pair
+    detector, 8 per direction; a net with no weights has only unused units."""
+    cfg = hs.Config()
+    kinds = [q["kind"] for q in hs.pair_detectors(hs.ideal_params(cfg.width, cfg.p_on),
+                                                   cfg.width, cfg.field_thresh)]
+    assert kinds.count("right") == 8 and kinds.count("left") == 8
+    zero = {k: 0 * x for k, x in hs.ideal_params(cfg.width, cfg.p_on).items()}
+    assert {q["kind"] for q in hs.pair_detectors(zero, cfg.width, cfg.field_thresh)} == {"unused"}
+
+
+def test_a_top_unit_that_copies_the_direction_separates_it():
+    """direction_metrics: a layer-3 unit wired to the direction reads out perfectly on
+    identifiable images; one that ignores the image is at chance."""
+    W, rng = 8, np.random.default_rng(5)
+    p = hs.ideal_params(W, 0.2)
+    # recognition: unit j sees its pair (upper i, lower i+-1); t sums right minus left pairs
+    p["R_vh"] = (p["W_hv"] > 0).T * 10.0
+    p["c_h"] = np.full((1, 2 * W), -35.0)                  # on only when all 4 pixels are on
+    p["R_ht"] = np.concatenate([np.full(W, 10.0), np.full(W, -10.0)])[:, None]
+    good = hs.direction_metrics(p, W, 0.2, 2000, rng)
+    assert good["top_unit_best_acc"] == 1.0 and good["direction_recovery"] == 1.0
+    p["R_ht"] = 0 * p["R_ht"]
+    assert hs.direction_metrics(p, W, 0.2, 2000, rng)["top_unit_best_acc"] < 0.6
 
 
 # ---------------------------------------------------------------- likelihoods
@@ -128,30 +154,33 @@ def test_wake_and_sleep_rules_are_exact_gradients(numgrad, rel_error):
 
 # ---------------------------------------------------------------- training
 def small_cfg(**kw):
-    return hs.quick_config(steps=400, log_every=200, n_snapshots=2, **kw)
+    return hs.make_config(quick=True, steps=400, log_every=200, n_snapshots=2, **kw)
 
 
 def test_determinism_and_seed_independence():
-    cfg = small_cfg()
-    P1, h1 = hs.train(cfg, [0, 1], log=lambda s: None)
-    P2, h2 = hs.train(cfg, [0, 1], log=lambda s: None)
-    P3, _ = hs.train(cfg, [1], log=lambda s: None)
+    cfg = small_cfg(seed=0, n_seeds=2)
+    P1, h1 = hs.train(cfg)
+    P2, h2 = hs.train(cfg)
+    P3, _ = hs.train(small_cfg(seed=1, n_seeds=1))
     for k in P1:
         assert np.array_equal(P1[k], P2[k])
         # a seed's run does not depend on which seeds train beside it
         assert np.array_equal(P1[k][1], P3[k][0])
     assert h1["is_nll_bits"] == h2["is_nll_bits"]
-    m1 = hs.evaluate(hs.one_seed(P1, 0), cfg, hs.streams(0)["eval"], M=20)
-    m2 = hs.evaluate(hs.one_seed(P2, 0), cfg, hs.streams(0)["eval"], M=20)
-    assert m1 == m2
+    ev = [hs.evaluate_seed(hs.one_seed(P, 0), 8, 0.2, 20, 200, 2.0,
+                           hs.seed_streams(0, hs.STREAMS)["eval"]) for P in (P1, P2)]
+    assert ev[0] == ev[1]
 
 
 def test_quick_run_learns():
-    cfg = hs.quick_config()
-    P0 = hs.init_params(cfg, [hs.streams(0)["init"]])
-    P, hist = hs.train(cfg, log=lambda s: None)
-    m0 = hs.evaluate(hs.one_seed(P0, 0), cfg, hs.streams(0)["eval"], M=50)
-    m = hs.evaluate(hs.one_seed(P, 0), cfg, hs.streams(0)["eval"], M=50)
+    cfg = hs.make_config(quick=True, seed=0)
+    r = hs.seed_streams(0, hs.STREAMS)
+    P0 = hs.init_params([r["init"]], 32, cfg.n_hidden, cfg.n_top, cfg.init_std,
+                        cfg.init_std_top, cfg.bias_h0, cfg.bias_v0)
+    P, hist = hs.train(cfg)
+    args = (cfg.width, cfg.p_on, 50, 200, cfg.field_thresh)
+    m0 = hs.evaluate_seed(hs.one_seed(P0, 0), *args, hs.seed_streams(0, hs.STREAMS)["eval"])
+    m = hs.evaluate_seed(hs.one_seed(P, 0), *args, hs.seed_streams(0, hs.STREAMS)["eval"])
     # untrained: visible biases start at the pixel marginals, so about 32 H_b(0.2) = 23.1 bits,
     # which is also the best any model with independent pixels can do
     assert m0["exact_nll_bits"] > 22
@@ -160,11 +189,21 @@ def test_quick_run_learns():
 
 
 # ---------------------------------------------------------------- CLI
-@pytest.mark.parametrize("args", [["--seed", "x"], ["--steps", "-5"], ["--n-top", "0"],
-                                  ["--p-on", "1.5"], ["--batch-size", "0"]])
+@pytest.mark.parametrize("args", [["--seed", "x"], ["--seed", "-1"], ["--steps", "-5"],
+                                  ["--n-top", "0"], ["--p-on", "1.5"], ["--batch-size", "0"],
+                                  ["--n-seeds", "0"]])
 def test_bad_input_is_one_line_exit_2(run_stub, tmp_path, args):
     out = tmp_path / "r.json"
     r = run_stub("helmholtz-shifter", *args, "--results", out)
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Traceback" not in r.stderr and "step" not in r.stdout
     assert not out.exists()
+
+
+def test_results_in_a_missing_folder_is_one_line_exit_2(run_stub, tmp_path):
+    out = tmp_path / "no_such_folder" / "r.json"
+    r = run_stub("helmholtz-shifter", "--quick", "--results", out)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "step" not in r.stdout and not out.exists() and not out.parent.exists()

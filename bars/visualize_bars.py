@@ -253,7 +253,7 @@ def fig_diagnosis(cfg):
         axes[1].plot([i - 0.3, i + 0.3], [met["cross_units_median"]] * 2, color="k", lw=2)
     for ax in axes:
         ax.set_xticks(range(len(runs)))
-        ax.set_xticklabels([n for n, _ in runs], fontsize=7)
+        ax.set_xticklabels([n for n, _ in runs], fontsize=8)
     axes[0].set_yscale("log")
     axes[0].axhline(PAPER_KL, color="k", ls=":", label=f"paper ~{PAPER_KL:g} (one net)")
     axes[0].axhline(REACH, color="C3", ls="-.", label=f"reaches the paper: <= {REACH:g}")

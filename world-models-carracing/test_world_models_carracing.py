@@ -187,3 +187,27 @@ def test_results_in_missing_folder(run_stub, tmp_path):
     p = run_stub("world-models-carracing", "--quick", "--results", str(out))
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
     assert p.stdout == "" and not out.exists()
+
+
+def test_untrained_m_control_keeps_initial_weights():
+    """The random_m control of the experiments file: M's initial weights, loss measured only."""
+    import experiments_world_models_carracing as E
+    cfg = W.make_config(quick=True, n_rollouts=4, max_frames=20)
+    data = W.collect(cfg, np.random.default_rng(0))
+    mu = np.random.default_rng(2).standard_normal((4, 20, cfg.z_dim))
+    mdn, hist = E.untrained_mdn(cfg, mu, None, data, np.random.default_rng(1), lambda m: None)
+    ref = W.mdn_init(cfg.z_dim, cfg.rnn_hidden, cfg.n_mix, np.random.default_rng(1))
+    assert all(np.array_equal(mdn[k], ref[k]) for k in ref)
+    assert np.isfinite(hist["loss"][0]) and W.train_mdn is not E.untrained_mdn
+
+
+def test_privileged_features_at_the_start():
+    """At the start the car sits on the first tile centre facing along the road: zero speed,
+    no offset, and the next tile ahead of the car (cos of its bearing > 0.5)."""
+    import experiments_world_models_carracing as E
+    cfg = W.Config()
+    env = W.Race(cfg, W.make_tracks(cfg, np.random.default_rng(5), 3), np.arange(3))
+    f = E.privileged_features(env, cfg.track_width, cfg.z_dim)
+    assert f.shape == (3, cfg.z_dim) and np.all(f[:, 3 + 2 * len(E.AHEAD):] == 0)
+    assert np.allclose(f[:, :3], 0, atol=1e-9)
+    assert np.all(f[:, 4] > 0.5)                            # the next tile lies ahead

@@ -266,7 +266,7 @@ _PASS = {
     np.std, np.clip, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
     np.average, np.cumsum, np.shape, np.ndim, np.size, np.result_type,
     np.may_share_memory, np.shares_memory, np.isscalar, np.iscomplexobj,
-    np.isrealobj, np.triu, np.tril, np.linspace, np.arange,
+    np.isrealobj, np.triu, np.tril, np.linspace, np.arange, np.all, np.any,
 }
 
 _FACTORIES = ("zeros", "ones", "empty", "full")

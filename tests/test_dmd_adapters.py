@@ -78,3 +78,18 @@ def test_cli_report_fields(capsys):
                 "depth_histogram", "peak_live"):
         assert key in r["main"]
     assert rec["primary_mode"] == "main"
+
+
+def test_reports_match_adapters():
+    """Every <slug>/dmd.json names the modes and the adapter's variants."""
+    import json
+    m = _bin_dmd()
+    for slug in SLUGS:
+        path = os.path.join(ROOT, slug, "dmd.json")
+        if not os.path.isfile(path):
+            continue
+        with open(path) as f:
+            rec = json.load(f)
+        assert rec["primary_mode"] == "main" and "dev" in rec["model"]
+        assert set(rec["variants"]) == set(ad.adapter_module(slug).VARIANTS)
+    assert "| stub |" in m.summary(ROOT)

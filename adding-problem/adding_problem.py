@@ -59,7 +59,7 @@ rule, which --online runs; gradients by a backward sweep instead of the
 paper's forward accumulation (same numbers).
 
   python3 adding-problem/adding_problem.py --results adding-problem/results.json
-  python3 adding-problem/adding_problem.py --online --max-sequences 120000
+  python3 adding-problem/adding_problem.py --online --max-sequences 250000
 """
 from __future__ import annotations
 

@@ -27,6 +27,9 @@ units update in the order input -> hidden -> output):
 Each hidden unit sees the input, the output and (only with --self-connections,
 the paper's A2) itself; the output unit sees all other units; all are biased.
 Every weight ~ U[-100, 100]; 4n + 2 = 42 weights (52 with self-connections).
+`--arch A1` is the paper's fully connected net instead: every hidden unit sees
+all hidden units (W_hh h_{t-1}) and the output; the output also sees itself
+(+ w_oo y_{t-1} in (2)); only the hidden units are biased (paper: n = 1).
 
 Search as implemented. Each seed is one independent search with its own
 training set (100 sequences, 50 odd and 50 even, lengths uniform in
@@ -67,7 +70,8 @@ class Config:
     seed: int = 10000            # first seed; seeds seed .. seed+n_seeds-1 are independent searches
     n_seeds: int = 100           # number of independent searches (run side by side)
     quick: bool = False          # reduced run for tests and smoke runs (a few seconds)
-    n_hidden: int = 10           # hidden units n (paper, A2: 10)
+    arch: str = "A2"             # "A2" (the paper's headline net) or "A1" (fully connected, unbiased output; paper: n=1)
+    n_hidden: int = 10           # hidden units n (paper, A2: 10; A1: 1)
     self_connections: bool = False  # hidden self-connections (paper's A2 has them; the 250-trial result is without)
     weight_range: float = 100.0  # every weight ~ U[-range, range] (paper: 100.0)
     len_min: int = 500           # shortest sequence (paper: 500)
@@ -94,6 +98,8 @@ class Config:
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, "
                                  f"got {getattr(self, name)}")
+        if self.arch not in ("A1", "A2"):
+            raise ValueError(f"--arch must be A1 or A2, got {self.arch!r}")
         if self.len_max < self.len_min:
             raise ValueError(f"--len-max {self.len_max} is below --len-min {self.len_min}")
         if self.n_train % 2 or self.n_test % 2:
@@ -154,27 +160,41 @@ def parity_of(X: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------
-# Model: the A2 net, weights with any leading shape
+# Model: the A2 (and A1) net, weights with any leading shape
 # ----------------------------------------------------------------------------
-def param_shapes(n_hidden: int) -> dict:
-    """Names and sizes of the weights, in the order they are drawn from the stream."""
+def param_shapes(n_hidden: int, arch: str = "A2") -> dict:
+    """Names and sizes of the weights, in the order they are drawn from the stream.
+    A2: hidden see input, output, (itself); output sees input, hidden; all biased.
+    A1: fully connected (hidden see all hidden incl. themselves and the output; the
+    output also sees itself); only the hidden units are biased."""
     H = n_hidden
+    if arch == "A1":
+        return {"w_hx": H, "w_ho": H, "W_hh": H * H, "b_h": H, "w_ox": 1, "w_oh": H, "w_oo": 1}
     return {"w_hx": H, "w_ho": H, "w_hh": H, "b_h": H, "w_ox": 1, "w_oh": H, "b_o": 1}
 
 
-def n_params(n_hidden: int, self_connections: bool) -> int:
+def n_params(n_hidden: int, self_connections: bool, arch: str = "A2") -> int:
+    if arch == "A1":
+        return n_hidden * n_hidden + 4 * n_hidden + 2
     return 5 * n_hidden + 2 if self_connections else 4 * n_hidden + 2
 
 
-def unpack(W: np.ndarray, n_hidden: int, self_connections: bool) -> dict:
-    """(..., P) flat weights -> dict of (..., H) / (...,) arrays; w_hh = 0 without self-connections."""
+def unpack(W: np.ndarray, n_hidden: int, self_connections: bool, arch: str = "A2") -> dict:
+    """(..., P) flat weights -> dict of (..., H) / (...,) arrays; w_hh = 0 without
+    self-connections (A2); A1 gives W_hh (..., H, H) [to, from] and b_o = 0."""
     out, i = {}, 0
-    for name, size in param_shapes(n_hidden).items():
+    for name, size in param_shapes(n_hidden, arch).items():
         if name == "w_hh" and not self_connections:
             out[name] = np.zeros(W.shape[:-1] + (size,))
             continue
         out[name] = W[..., i:i + size] if size > 1 else W[..., i]
         i += size
+    if arch == "A1":
+        out["W_hh"] = out["W_hh"].reshape(W.shape[:-1] + (n_hidden, n_hidden))
+        out["w_hx"], out["w_ho"], out["b_h"], out["w_oh"] = (
+            np.asarray(out[k]).reshape(W.shape[:-1] + (n_hidden,))
+            for k in ("w_hx", "w_ho", "b_h", "w_oh"))
+        out["b_o"] = np.zeros(W.shape[:-1])
     return out
 
 
@@ -183,12 +203,22 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 + 0.5 * np.tanh(0.5 * z)
 
 
+def recurrent_terms(p: dict, h, y):
+    """The step-(t-1) inputs of (1) and (2): hidden-to-hidden and output-to-output."""
+    if "W_hh" not in p:                                            # A2: self-connections only
+        return p["w_hh"][..., None, :] * h, 0.0
+    if np.ndim(h) == 0:                                            # t = 0: all activations 0
+        return 0.0, 0.0
+    W_T = np.swapaxes(p["W_hh"], -1, -2)[..., None, :, :]          # (lead, 1, H, H) [from, to]
+    return (h[..., None, :] @ W_T)[..., 0, :], p["w_oo"][..., None] * y
+
+
 def forward(p: dict, X: np.ndarray, lengths: np.ndarray, trace: bool = False):
     """Run nets p (leading shape `lead`) on sequences X (lead' + (B, T)), lead and lead'
     broadcastable. Returns y_end (lead'' + (B,)): the output at each sequence's last step;
     with trace=True also h (T, ..., B, H) and y (T, ..., B) at every step."""
     x_all = np.moveaxis(X, -1, 0)[..., None]                     # (T, lead', B, 1)
-    vec = {k: p[k][..., None, :] for k in ("w_hx", "w_ho", "w_hh", "b_h")}   # (lead, 1, H)
+    vec = {k: p[k][..., None, :] for k in ("w_hx", "w_ho", "b_h")}   # (lead, 1, H)
     w_ox, b_o = p["w_ox"][..., None], p["b_o"][..., None]          # (lead, 1)
     w_oh = p["w_oh"][..., None, :, None]                           # (lead, 1, H, 1)
     h = y = 0.0
@@ -196,11 +226,12 @@ def forward(p: dict, X: np.ndarray, lengths: np.ndarray, trace: bool = False):
     hs, ys = [], []
     for t in range(X.shape[-1]):
         x = x_all[t]                                               # (lead', B, 1)
-        # (1) h_t = sigma(w_hx x_t + w_ho y_{t-1} + w_hh * h_{t-1} + b_h)
+        rec_h, rec_y = recurrent_terms(p, h, y)
+        # (1) h_t = sigma(w_hx x_t + w_ho y_{t-1} + w_hh * h_{t-1} + b_h)   [A1: W_hh h_{t-1}]
         h = sigmoid(vec["w_hx"] * x + vec["w_ho"] * np.asarray(y)[..., None]
-                    + vec["w_hh"] * h + vec["b_h"])                # (lead'', B, H)
-        # (2) y_t = sigma(w_ox x_t + w_oh . h_t + b_o)
-        y = sigmoid(w_ox * x[..., 0] + (h[..., None, :] @ w_oh)[..., 0, 0] + b_o)
+                    + rec_h + vec["b_h"])                          # (lead'', B, H)
+        # (2) y_t = sigma(w_ox x_t + w_oh . h_t + b_o)                       [A1: + w_oo y_{t-1}]
+        y = sigmoid(w_ox * x[..., 0] + (h[..., None, :] @ w_oh)[..., 0, 0] + b_o + rec_y)
         last = lengths == t + 1                                    # (lead', B)
         y_end = np.where(last, y, y if y_end is None else y_end)
         if trace:
@@ -234,12 +265,12 @@ def accept(W: np.ndarray, data: dict, cfg: Config) -> np.ndarray:
     Screened: every candidate runs on the first `screen` sequences, survivors on all."""
     X, L, y = data["X"], data["L"], data["y"]                      # (A, n, T), (A, n), (A, n)
     k = cfg.screen
-    p = unpack(W, cfg.n_hidden, cfg.self_connections)             # (A, C, .)
+    p = unpack(W, cfg.n_hidden, cfg.self_connections, cfg.arch)             # (A, C, .)
     ok = correct(forward(p, X[:, None, :k], L[:, None, :k]), y[:, None, :k], cfg.out_tol)
     ok = ok.all(-1)                                                # (A, C)
     a, c = np.nonzero(ok)
     if a.size and k < cfg.n_train:
-        p2 = unpack(W[a, c], cfg.n_hidden, cfg.self_connections)   # (K, .)
+        p2 = unpack(W[a, c], cfg.n_hidden, cfg.self_connections, cfg.arch)   # (K, .)
         full = correct(forward(p2, X[a], L[a]), y[a], cfg.out_tol).all(-1)
         ok[a, c] = full
     return ok
@@ -247,7 +278,7 @@ def accept(W: np.ndarray, data: dict, cfg: Config) -> np.ndarray:
 
 def search_round(searches: list, active: list, cfg: Config):
     """One round: every active search draws `chunk` trials; returns (W, ok) of shape (A, C, P), (A, C)."""
-    P = n_params(cfg.n_hidden, cfg.self_connections)
+    P = n_params(cfg.n_hidden, cfg.self_connections, cfg.arch)
     r = cfg.weight_range
     W = np.stack([searches[i]["rng"].uniform(-r, r, size=(cfg.chunk, P)) for i in active])
     data = {k: np.stack([searches[i][k] for i in active]) for k in ("X", "L", "y")}
@@ -258,7 +289,7 @@ def train(cfg: Config, log=None):
     """Run n_seeds independent searches to their first success (or the cap)."""
     cpu0 = time.process_time()
     searches = make_searches(cfg)
-    S, P = cfg.n_seeds, n_params(cfg.n_hidden, cfg.self_connections)
+    S, P = cfg.n_seeds, n_params(cfg.n_hidden, cfg.self_connections, cfg.arch)
     trials = np.zeros(S, dtype=np.int64)
     solved = np.zeros(S, dtype=bool)
     found = np.full((S, P), np.nan)
@@ -299,7 +330,7 @@ def evaluate(model: dict, cfg: Config) -> dict:
     train_acc = np.full(cfg.n_seeds, np.nan)
     test_acc = np.full(cfg.n_seeds, np.nan)
     if idx.size:
-        p = unpack(model["weights"][idx], cfg.n_hidden, cfg.self_connections)
+        p = unpack(model["weights"][idx], cfg.n_hidden, cfg.self_connections, cfg.arch)
         for split, acc in (("", train_acc), ("_test", test_acc)):
             X = np.stack([searches[i]["X" + split] for i in idx])
             L = np.stack([searches[i]["L" + split] for i in idx])
@@ -341,13 +372,14 @@ def example_net(model: dict, cfg: Config) -> dict:
     """The weights found by the first search (seed cfg.seed), by name, rounded to 0.01."""
     if not model["solved"][0]:
         return {}
-    p = unpack(model["weights"][0], cfg.n_hidden, cfg.self_connections)
-    return {k: np.round(np.atleast_1d(v), 2).tolist() for k, v in p.items()
-            if k != "w_hh" or cfg.self_connections}
+    p = unpack(model["weights"][0], cfg.n_hidden, cfg.self_connections, cfg.arch)
+    return {k: np.round(np.ravel(v), 2).tolist() for k, v in p.items()
+            if (k != "w_hh" or cfg.self_connections) and (k != "b_o" or cfg.arch == "A2")}
 
 
 def variant_label(cfg: Config) -> str:
-    arch = "A2" if cfg.self_connections else "A2 without hidden self-connections"
+    arch = ("A1 (fully connected)" if cfg.arch == "A1" else "A2" if cfg.self_connections
+            else "A2 without hidden self-connections")
     return f"{arch}, n={cfg.n_hidden}, lengths {cfg.len_min}-{cfg.len_max}"
 
 

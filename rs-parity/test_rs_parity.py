@@ -109,3 +109,17 @@ def test_bad_input(run_stub, tmp_path):
     assert not missing.parent.exists()
     r = run_stub("rs-parity", "--quick", "--len-max", "10")
     assert r.returncode == 2 and "len-max" in r.stderr
+
+
+def test_planted_a1_net_with_one_hidden_unit():
+    """A1, n = 1: h = AND(a, b), y = a + b - 2h > 1/2 with b = y_{t-1} fed back by w_oo."""
+    k = 40.0
+    # order: w_hx, w_ho, W_hh, b_h, w_ox, w_oh, w_oo
+    W = np.array([0.5 * k, k, 0.0, -k, 0.5 * k, -2 * k, k])
+    assert W.size == rs_parity.n_params(1, False, "A1")
+    p = rs_parity.unpack(W, 1, False, "A1")
+    X, L, y = rs_parity.parity_data(np.random.default_rng(2), 200, 500, 600)
+    assert rs_parity.correct(rs_parity.forward(p, X, L), y, 0.1).all()
+    W[-1] = 0.0                                   # no output self-connection: no memory
+    p = rs_parity.unpack(W, 1, False, "A1")
+    assert rs_parity.correct(rs_parity.forward(p, X, L), y, 0.1).mean() < 0.7

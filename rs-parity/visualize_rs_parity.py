@@ -33,7 +33,7 @@ def load():
 
 def trial_accuracy(cfg, W, data):
     """Training accuracy (fraction of the 100 sequences) of each trial W (K, P)."""
-    p = rp.unpack(W, cfg.n_hidden, cfg.self_connections)
+    p = rp.unpack(W, cfg.n_hidden, cfg.self_connections, cfg.arch)
     acc = [rp.correct(rp.forward({k: v[i:i + 64] for k, v in p.items()}, data["X"][None],
                                  data["L"][None]), data["y"][None], cfg.out_tol).mean(-1)
            for i in range(0, len(W), 64)]
@@ -42,7 +42,7 @@ def trial_accuracy(cfg, W, data):
 
 def example_trace(cfg, model, data, k=0):
     """The first search's net on test sequence k: x (L,), parity so far (L,), h (L, H), y (L,)."""
-    p = rp.unpack(model["weights"][0], cfg.n_hidden, cfg.self_connections)
+    p = rp.unpack(model["weights"][0], cfg.n_hidden, cfg.self_connections, cfg.arch)
     L = int(data["L_test"][k])
     x = data["X_test"][k, :L].astype(float)
     _, h, y = rp.forward(p, x[None], np.array([L]), trace=True)
@@ -90,7 +90,7 @@ def switching_units(cfg, model, n_seq=20):
     out, searches = [], rp.make_searches(cfg)
     for i in np.flatnonzero(model["solved"]):
         d = searches[i]
-        p = rp.unpack(model["weights"][i], cfg.n_hidden, cfg.self_connections)
+        p = rp.unpack(model["weights"][i], cfg.n_hidden, cfg.self_connections, cfg.arch)
         _, h, _ = rp.forward(p, d["X_test"][:n_seq], d["L_test"][:n_seq], trace=True)
         out.append(int((h.std(axis=(0, 1)) > 0.1).sum()))
     return np.array(out)
@@ -99,7 +99,7 @@ def switching_units(cfg, model, n_seq=20):
 def fig_weights(cfg, model, path):
     k = switching_units(cfg, model)
     idx = np.flatnonzero(model["solved"])[:30]
-    p = rp.unpack(model["weights"][idx], cfg.n_hidden, cfg.self_connections)
+    p = rp.unpack(model["weights"][idx], cfg.n_hidden, cfg.self_connections, cfg.arch)
     names = [n for n in NAMES if cfg.self_connections or n != "w_hh"]
     cols = [np.atleast_2d(p[n].T).T if p[n].ndim == 1 else p[n] for n in names]
     M = np.concatenate([c.reshape(len(idx), -1) for c in cols], axis=1)

@@ -219,6 +219,40 @@ def fig_ablation():
     plt.close(fig)
 
 
+def fig_fidelity():
+    """Same seeds, four controllers: V only, V + untrained M, V + M, and the privileged-state
+    controller (runs/random_m.json, runs/privileged.json, results.json)."""
+    head, rnd, prv = load_record("results"), load_record("random_m"), load_record("privileged")
+    if not (head and rnd and prv):
+        return
+    seeds = rnd["metrics"]["per_seed"]["seed"]
+    pick = [head["metrics"]["per_seed"]["seed"].index(s) for s in seeds]
+    cols = [("V only", head, "return_v_only", "C0"), ("V + untrained M", rnd, "return_full", "C7"),
+            ("V + trained M", head, "return_full", "C3"),
+            ("true state\n(privileged)", prv, "return_v_only", "C1")]
+    vals = np.array([[r["metrics"]["per_seed"][k][i] for i in
+                      (pick if r is head else range(len(seeds)))] for _, r, k, _ in cols])
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
+    x = np.arange(len(cols))
+    for i, (_, _, _, c) in enumerate(cols):                 # the mean over seeds: a wide bar
+        ax.plot([i - 0.3, i + 0.3], [vals[i].mean()] * 2, color=c, lw=4,
+                label="mean over seeds" if i == 0 else None)
+    for j, s in enumerate(seeds):
+        ax.plot(x, vals[:, j], "k.-", lw=0.6, ms=5, label="one seed (same V, same tracks)"
+                if j == 0 else None)
+    ax.set_xticks(x)
+    ax.set_xticklabels([c[0] for c in cols])
+    ax.set_ylabel(f"mean return on {head['config']['n_eval']} unseen tracks")
+    ax.set_ylim(vals.min() - 30, vals.max() + 50)
+    ax.legend(fontsize=8, loc="upper left")
+    m = vals.mean(1)
+    ax.set_title(f"Seeds {seeds[0]}-{seeds[-1]}: trained M adds {m[2] - m[0]:+.0f} over V only, "
+                 f"untrained M {m[1] - m[0]:+.0f};\nthe true-state controller reaches "
+                 f"{m[3]:.0f}, only {m[3] - m[0]:.0f} above V only", fontsize=10)
+    fig.savefig(os.path.join(VIZ, "fidelity.png"), dpi=80, bbox_inches="tight")
+    plt.close(fig)
+
+
 def fig_trajectory(run, cfg, who):
     fig, ax = plt.subplots(1, 2, figsize=(10, 5.2), constrained_layout=True)
     ext = [-cfg.playfield, cfg.playfield, -cfg.playfield, cfg.playfield]
@@ -252,6 +286,7 @@ def main():
     fig_m_predictions(run, cfg, rec, who)
     fig_cma(history, cfg)
     fig_ablation()
+    fig_fidelity()
     fig_trajectory(run, cfg, who)
     print("wrote", sorted(os.listdir(VIZ)))
 

@@ -3,7 +3,7 @@
 Loads the saved headline run (world_models_carracing.saved_run(): the default
 Config, i.e. the headline command's seeds; trains it once only if missing).
 Paper numbers come from PAPER, thresholds from Config, our numbers from the
-saved run, results.json and runs/long_cma.json.
+saved run and the run records (results.json, runs/*.json).
 
     python3 world-models-carracing/visualize_world_models_carracing.py
 """

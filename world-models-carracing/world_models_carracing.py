@@ -144,7 +144,7 @@ class Config:
     report_seeds: tuple = (10000, 10100)     # reporting block [first, end): headline and rates only
     verdict_metric: str = "gain_full_over_v"  # mean over seeds of V+M minus V only (points)
     verdict_sense: str = "at_least"           # a larger gain of M is the paper's finding
-    verdict_tol: float = 0.5                  # yes: gain >= half the paper's 906 - 632
+    verdict_tol: float = 0.5                  # yes: gain >= half the paper's gain
     verdict_partial: float = 0.8              # partial: gain >= a fifth of the paper's gain
     PRESETS: ClassVar[dict] = {
         "quick": dict(n_seeds=2, n_rollouts=40, max_frames=150, vae_steps=200, m_epochs=4,

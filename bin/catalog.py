@@ -312,6 +312,20 @@ def check_skeleton(root, slug):
     return errs
 
 
+def check_data_movement(root, slug):
+    """SPEC section 11: once the data-movement tool exists (dmd/adapters/), every stub has
+    an adapter there and a committed <slug>/dmd.json report."""
+    adapters = os.path.join(root, "dmd", "adapters")
+    if not os.path.isdir(adapters):
+        return []
+    m = slug_module(slug)
+    if not os.path.isfile(os.path.join(adapters, m + ".py")):
+        return [f"{slug}: no data-movement adapter dmd/adapters/{m}.py (SPEC section 11)"]
+    if not os.path.isfile(os.path.join(root, slug, "dmd.json")):
+        return [f"{slug}: no {slug}/dmd.json (run python3 bin/dmd.py {slug})"]
+    return []
+
+
 def check_seeds_and_verdict(root, slug, name, rec):
     """Seed blocks named, headline on the reporting block, verdict = the catalog's rule."""
     where = f"{slug}: run record '{name}'"
@@ -429,6 +443,7 @@ def check_stub(root, slug):
         running = open(rp).read().split("## Running", 1)[-1].split("\n## ", 1)[0]
     if slug not in LEGACY:
         errs += check_skeleton(root, slug)
+    errs += check_data_movement(root, slug)
     for name, rec in recs:
         rec_errs = check_record(slug, name, rec)
         if not rec_errs and slug not in LEGACY:

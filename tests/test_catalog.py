@@ -80,6 +80,8 @@ BREAKS = {
     "headline on development seeds": lambda d: toy_stub.edit_record(
         d, lambda r: r["seeds"].update(role="development")),
     "record lacks seeds": lambda d: toy_stub.edit_record(d, lambda r: r.pop("seeds")),
+    "no data-movement adapter once the tool exists": lambda d: os.makedirs(
+        os.path.join(os.path.dirname(d), "dmd", "adapters")),
     "typed verdict": lambda d: toy_stub.edit_record(
         d, lambda r: r["headline"].update(reproduces="no")),
     "verdict rule loosened after the run": lambda d: toy_stub.edit_record(

@@ -561,8 +561,9 @@ def runs_text(h):
 
 def short_headline(h):
     """'mean presentations: 638 (paper 619)': one cell of the catalog table (the
-    label up to its first comma or parenthesis; the whole label is on the stub page)."""
-    text = f"{re.split(r'[,(;]', headline_label(h))[0].strip()}: {fmt_ours(h)}"
+    label without its parentheses, up to its first comma; the whole label is on the stub page)."""
+    label = re.sub(r"\s*\([^)]*\)", "", headline_label(h))
+    text = f"{re.split(r'[,;]', label)[0].strip()}: {fmt_ours(h)}"
     if h.get("paper") is not None:
         text += f" (paper {fmt(h['paper'])})"
     return text

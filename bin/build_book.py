@@ -38,7 +38,8 @@ import textwrap
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import catalog  # noqa: E402
 
-TOP_PAGES = ["README.md", "RESULTS.md", "VISUAL_TOUR.md", "BUILD_NOTES.md", "CONTRIBUTING.md"]
+TOP_PAGES = ["README.md", "RESULTS.md", "VISUAL_TOUR.md", "dmd/README.md", "BUILD_NOTES.md",
+             "CONTRIBUTING.md"]
 LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)(\))|(<img[^>]*\bsrc=\")([^\"]+)(\")")
 CSS_NAME = "catalog.css"  # book.toml: additional-css = ["book/src/catalog.css"]
 CSS = """
@@ -73,7 +74,7 @@ def page_name(relpath, stubs, extra=None):
     if relpath == "README.md":
         return "index.md"
     head, tail = os.path.split(relpath)
-    if head in stubs and tail == "README.md":
+    if head and tail == "README.md":          # a stub's or a tool's folder page (dmd/)
         return f"{head}/index.md"
     return relpath if relpath.endswith(".md") else None
 

@@ -782,6 +782,8 @@ def summary_lines(root, children=None):
     lines = ["# Summary", "", "[Introduction](index.md)", "",
              "- [Results](RESULTS.md)", "- [Visual tour](VISUAL_TOUR.md)",
              "- [Build notes](BUILD_NOTES.md)", "- [Contributing](CONTRIBUTING.md)", ""]
+    if os.path.isfile(os.path.join(root, "dmd", "README.md")):
+        lines.insert(lines.index("- [Build notes](BUILD_NOTES.md)"), "- [Data movement](dmd/index.md)")
     for era, items in by_era(good_stubs(root)):
         lines += [f"# {era}", ""]
         for slug, _ in items:

@@ -113,6 +113,10 @@ def make_repo(root):
     for f in ("README.md", "CONTRIBUTING.md", "BUILD_NOTES.md", "LICENSE", "book.toml"):
         if os.path.isfile(os.path.join(REPO, f)):
             shutil.copy(os.path.join(REPO, f), root)
+    os.makedirs(os.path.join(root, "dmd"))           # the data-movement page the README links
+    for f in ("README.md", "cost_vs_wallclock.png"):  # (no adapters: the toy is not measured)
+        if os.path.isfile(os.path.join(REPO, "dmd", f)):
+            shutil.copy(os.path.join(REPO, "dmd", f), os.path.join(root, "dmd"))
     d = os.path.join(root, SLUG)
     os.makedirs(os.path.join(d, "viz"))
     m = "toy_stub"

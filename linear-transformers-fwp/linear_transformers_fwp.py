@@ -533,17 +533,6 @@ def train_capacity(cfg: Config, method, S, seed):
     return capacity_loss_and_grad(params["E"], batch, method, omega)[0], params["E"]
 
 
-def measure_knee(S_values, losses, thr):
-    """First crossing of thr, linearly interpolated in S; None if never crossed."""
-    for i, (s, l) in enumerate(zip(S_values, losses)):
-        if l > thr:
-            if i == 0:
-                return float(s)
-            s0, l0 = S_values[i - 1], losses[i - 1]
-            return float(s0 + (thr - l0) / (l - l0) * (s - s0))
-    return None
-
-
 
 
 def train_rule(cfg: Config, rule, seed, log=None):

@@ -82,6 +82,7 @@ class Config:
     quick: bool = False            # reduced run for tests and smoke runs (T=20, a few seconds)
     online: bool = False           # the paper's rule: 1 sequence per update, sgd lr 0.5, paper timing
     T: int = 100                   # minimal sequence length; lengths in [T, T + T/10] (paper: 100, 500, 1000)
+    zero_first: bool = False       # the first pair's value := 0 whenever it is marked (X1 or X2), not only X1's
     model: str = "lstm"            # lstm | rnn (the vanilla-RNN baseline)
     cell: str = "1997"             # 1997 (no forget gate, the paper's) | forget (Gers et al. 2000)
     gradient: str = "truncated"    # truncated (the paper's 1997 gradient) | full (exact BPTT)
@@ -157,10 +158,11 @@ EARLIER = {
 # ----------------------------------------------------------------------------
 # Data: the adding problem (section 5.4)
 # ----------------------------------------------------------------------------
-def make_batch(rng, T, B):
+def make_batch(rng, T, B, zero_first=False):
     """B sequences with lengths in [T, T + T/10], padded with zeros to the
     longest. Returns x (Lmax, B, 2), lengths (B,), target d (B,), and the
-    marked positions p1, p2 (B,)."""
+    marked positions p1, p2 (B,). zero_first: the first pair's value is set to
+    0 whenever it is marked (by X1 or X2), not only when X1 falls on it."""
     lengths = rng.integers(T, T + T // 10 + 1, size=B)
     Lmax = int(lengths.max())
     x = np.zeros((Lmax, B, 2))
@@ -174,21 +176,21 @@ def make_batch(rng, T, B):
     cols = np.arange(B)
     x[0, :, 1] = -1.0
     x[lengths - 1, cols, 1] = -1.0
-    x[0, p1 == 0, 0] = 0.0                      # first pair marked -> X1 = 0
+    x[0, (p1 == 0) | (zero_first & (p2 == 0)), 0] = 0.0   # first pair marked -> its value 0
     x[p1, cols, 1] = 1.0
     x[p2, cols, 1] = 1.0
     d = 0.5 + (x[p1, cols, 0] + x[p2, cols, 0]) / 4.0
     return x, lengths, d, p1, p2
 
 
-def sequence_source(rng, T, B, chunk=500):
+def sequence_source(rng, T, B, chunk=500, zero_first=False):
     """Yields batches (x, lengths, d) of B fresh sequences from one run's stream;
     online runs (B = 1) draw `chunk` sequences at a time and hand them out one by one."""
     while True:
         if B > 1:
-            yield make_batch(rng, T, B)[:3]
+            yield make_batch(rng, T, B, zero_first)[:3]
             continue
-        x, lengths, d, _, _ = make_batch(rng, T, chunk)
+        x, lengths, d, _, _ = make_batch(rng, T, chunk, zero_first)
         for i in range(chunk):
             yield x[:lengths[i], i:i + 1], lengths[i:i + 1], d[i:i + 1]
 
@@ -473,7 +475,7 @@ def train(cfg: Config, log=None):
     R, B = cfg.n_seeds, cfg.batch_size
     nb, k, kind, lag = arch(cfg)
     params = model_params(cfg, [st["init"] for st in streams])
-    sources = [sequence_source(st["data"], cfg.T, B) for st in streams]
+    sources = [sequence_source(st["data"], cfg.T, B, zero_first=cfg.zero_first) for st in streams]
     opt = Optimizer(params, cfg.optimizer, cfg.lr, cfg.adam_betas, cfg.adam_eps)
     win = Window(R, cfg.stop_window)
     active, stop_at = np.ones(R, bool), np.zeros(R, int)
@@ -525,8 +527,8 @@ def evaluate(model, cfg: Config):
     rngs = [seed_streams(s, STREAMS)["test"] for s in range(cfg.seed, cfg.seed + cfg.n_seeds)]
     os_, ds = [], []
     for i in range(0, cfg.n_test, EVAL_BATCH):
-        x, lengths, d = stack_runs([make_batch(r, cfg.T, min(EVAL_BATCH, cfg.n_test - i))
-                                    for r in rngs])
+        x, lengths, d = stack_runs([make_batch(r, cfg.T, min(EVAL_BATCH, cfg.n_test - i),
+                                               cfg.zero_first) for r in rngs])
         os_.append(forward(model, x, lengths, nb, k, kind, lag)[0])
         ds.append(d)
     o, d = np.concatenate(os_, axis=1), np.concatenate(ds, axis=1)

@@ -119,6 +119,21 @@ def test_data_follows_section_5_4():
     assert abs(np.mean(p1 == 0) - 0.1) < 0.01          # p1 uniform over 10 positions
 
 
+def test_zero_first_zeroes_the_first_pair_whenever_it_is_marked():
+    """--zero-first: the first pair's value is 0 whenever X1 or X2 falls on it; every other
+    value (and the random stream) is what the default generator draws."""
+    T, B = 100, 5000
+    a = ap.make_batch(np.random.default_rng(2), T, B)
+    b = ap.make_batch(np.random.default_rng(2), T, B, zero_first=True)
+    x, xz, p1, p2, cols = a[0], b[0], a[3], a[4], np.arange(B)
+    assert (p2 == 0).sum() > 50 and np.abs(x[0, p2 == 0, 0]).min() > 0
+    assert np.all(xz[0, (p1 == 0) | (p2 == 0), 0] == 0)
+    keep = np.ones_like(x, bool)
+    keep[0, p2 == 0, 0] = False
+    assert np.array_equal(xz[keep], x[keep]) and np.array_equal(b[3], p1)
+    np.testing.assert_allclose(b[2], 0.5 + (xz[p1, cols, 0] + xz[p2, cols, 0]) / 4)
+
+
 def test_padding_and_run_axis_do_not_change_outputs():
     """Zero-padding is exact, and each run on the run axis computes what it computes alone."""
     cfg = ap.make_config(cell="forget")

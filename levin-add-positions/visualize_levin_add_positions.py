@@ -43,7 +43,13 @@ def fig_search_progress(cfg, model, path):
     n = np.array([ph["n_programs"] for ph in phases], float)
     l, steps, k_star, _ = canonical(cfg)
     fig, ax = plt.subplots(figsize=(10, 4.4))
-    ax.bar(ks, n, color="#4c72b0", width=0.8, label="programs run in the phase (every l <= k)")
+    per = np.array([ph["per_len"] for ph in phases])              # (K, max_len + 1)
+    lens = [L for L in range(per.shape[1]) if per[:, L].any()]
+    bottom = np.zeros(len(ks))
+    for i, L in enumerate(lens):                                   # programs run, by length
+        ax.bar(ks, per[:, L], bottom=bottom, width=0.8, label=f"{L} tokens",
+               color=plt.get_cmap("viridis")(i / max(1, len(lens) - 1)))
+        bottom += per[:, L]
     grow = np.polyfit(ks[-6:], np.log2(n[-6:]), 1)                # programs double every ~1/slope
     kk = np.arange(ks[-1] + 1, k_star + 1)
     ax.plot(kk, 2 ** np.polyval(grow, kk), "o--", color="gray", ms=4,
@@ -53,8 +59,9 @@ def fig_search_progress(cfg, model, path):
                label=f"hand-written solution: l = {l:.1f} bits, {steps} steps -> phase {k_star}")
     ax.set_yscale("log")
     ax.set_xlabel("phase k")
-    ax.set_ylabel("programs run")
-    ax.legend(loc="upper left", fontsize=8.5, frameon=False)
+    ax.set_ylim(0.8, 1e11)
+    ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=3)
+    ax.set_ylabel("programs run in the phase (every l <= k)")
     ax.set_title(f"Plain Levin search finds no fit in phases 1-{ks[-1]} "
                  f"({int(n[-1]):,} programs); a loop writing w_i = i first fits in phase "
                  f"{k_star}", fontsize=11)

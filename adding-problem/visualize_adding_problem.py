@@ -5,6 +5,7 @@ adding_problem.saved_run (trains it once only if the cache is missing) and
 calls the stub's forward/evaluate; no training code here.
 
   python3 adding-problem/visualize_adding_problem.py
+  python3 adding-problem/visualize_adding_problem.py tail   # online_tail.png only (from run records)
 """
 import json
 import os
@@ -167,6 +168,62 @@ def fig_rnn_vs_lstm(lstm, rnn):
     plt.close(fig)
 
 
+def record(name):
+    path = os.path.join(HERE, f"runs/{name}.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def fig_tail(recs):
+    """The online rule's wrong answers by target and by X2's step (experiments_ tail records)."""
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4.0), constrained_layout=True)
+    width = 0.8 / len(recs)
+    for i, ((label, rec), col) in enumerate(zip(recs, ("tab:blue", "tab:green"))):
+        tail = rec["metrics"]["tail"]
+        rows = tail["tables"]["target d"]
+        mid = np.array([(r["bin"][0] + min(r["bin"][1], 1.0)) / 2 for r in rows])
+        wid = np.array([min(r["bin"][1], 1.0) - r["bin"][0] for r in rows])
+        rate = np.array([100 * r["wrong_rate"] for r in rows])
+        for m, rt in zip(mid, rate):
+            if rt == 0:
+                ax1.text(m, 1.3e-3, "0", ha="center", fontsize=7, color=col)
+        ax1.bar(mid + (i - (len(recs) - 1) / 2) * wid * width, rate, width=wid * width, color=col,
+                label=f"{label}: {100 * tail['probe_wrong_rate']:.2f}% wrong overall")
+        ax2.bar(mid + (i - (len(recs) - 1) / 2) * wid * width,
+                [r["mean_pull_to_middle"] for r in rows], width=wid * width, color=col, label=label)
+        p2 = tail["tables"]["p2 (X2's step)"]
+        ax3.bar(np.arange(len(p2)) + (i - (len(recs) - 1) / 2) * width,
+                [100 * r["wrong_rate"] for r in p2], width=width, color=col, label=label)
+        ax3.set_xticks(np.arange(len(p2)), [f"{r['bin'][0]:g}" + (f"-{r['bin'][1] - 1:g}" if r["bin"][1] - r["bin"][0] > 1 else "")
+                                        for r in p2])
+    ax1.set_yscale("log")
+    ax1.set_ylim(1e-3, 150)
+    ax1.set_ylabel("wrong (|o - d| >= 0.04), % of the bin")
+    ax2.axhline(0, color="k", lw=0.8)
+    ax2.axhline(0.04, color="gray", ls=":", lw=1, label="0.04: the criterion")
+    ax2.set_ylabel("mean pull towards 0.5, -(o - d) sign(d - 0.5)")
+    for ax in (ax1, ax2):
+        ax.set_xlabel("target d = 0.5 + (X1 + X2) / 4")
+    ax3.set_xlabel("step of X2 (0 = the first pair)")
+    ax3.set_ylabel("wrong, % of the bin")
+    for ax in (ax1, ax2, ax3):
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+    cfg = recs[0][1]["config"]
+    fig.suptitle(f"T={cfg['T']}, the paper's online rule after {cfg['max_sequences']:,} sequences "
+                 f"(development runs {cfg['seed']}-{cfg['seed'] + cfg['n_seeds'] - 1}, "
+                 f"{recs[0][1]['metrics']['tail']['n_probe']:,} fresh sequences each): the wrong "
+                 "answers are the outermost targets, pulled towards 0.5", fontsize=10)
+    fig.savefig(os.path.join(VIZ, "online_tail.png"), dpi=90, bbox_inches="tight")
+    plt.close(fig)
+
+
+def tail_records():
+    names = (("runs 0-9, 250,000 sequences each", "online_tail_dev"),)
+    return [(label, record(n)) for label, n in names if record(n) is not None]
+
+
 def headline():
     """(cfg, params, history) of the headline record's run (results.json)."""
     return ap.saved_run(record_config("results"))
@@ -174,6 +231,10 @@ def headline():
 
 def main():
     os.makedirs(VIZ, exist_ok=True)
+    if tail_records():
+        fig_tail(tail_records())
+    if sys.argv[1:] == ["tail"]:           # only the figure drawn from run records, no saved runs
+        return
     cfg, params, hist = headline()
     runs = [("Adam speed variant (batches of 64)", cfg, hist)]
     online = record_config("online_T100_250k")

@@ -189,25 +189,85 @@ def test_results_in_missing_folder(run_stub, tmp_path):
     assert p.stdout == "" and not out.exists()
 
 
-def test_untrained_m_control_keeps_initial_weights():
-    """The random_m control of the experiments file: M's initial weights, loss measured only."""
-    import experiments_world_models_carracing as E
-    cfg = W.make_config(quick=True, n_rollouts=4, max_frames=20)
-    data = W.collect(cfg, np.random.default_rng(0))
-    mu = np.random.default_rng(2).standard_normal((4, 20, cfg.z_dim))
-    mdn, hist = E.untrained_mdn(cfg, mu, None, data, np.random.default_rng(1), lambda m: None)
-    ref = W.mdn_init(cfg.z_dim, cfg.rnn_hidden, cfg.n_mix, np.random.default_rng(1))
-    assert all(np.array_equal(mdn[k], ref[k]) for k in ref)
-    assert np.isfinite(hist["loss"][0]) and W.train_mdn is not E.untrained_mdn
+def test_untrained_m_row_keeps_initial_weights(quick_run):
+    """The "V + random M" row reads an M at its random initialisation (its own stream)."""
+    model, _, m = quick_run
+    run = model["runs"][0]
+    ref = W.mdn_init(QUICK.z_dim, QUICK.rnn_hidden, QUICK.n_mix,
+                     W.seed_streams(run["seed"], W.STREAMS)["mdn_random"])
+    assert all(np.array_equal(run["mdn_random"][k], ref[k]) for k in ref)
+    assert not np.array_equal(run["mdn"]["Wx"], run["mdn_random"]["Wx"])
+    assert np.isfinite(m["return_random_m"]) and np.isfinite(m["return_hidden"])
 
 
-def test_privileged_features_at_the_start():
-    """At the start the car sits on the first tile centre facing along the road: zero speed,
-    no offset, and the next tile ahead of the car (cos of its bearing > 0.5)."""
+def test_hidden_layer_controller_is_equation():
+    """act_hidden = the linear controller (4) on tanh(W_1 z + b_1); n_params counts its weights."""
+    cfg = W.make_config(c_hidden=5)
+    rng = np.random.default_rng(6)
+    th = rng.standard_normal((2, W.n_params(cfg, "hidden")))
+    z = rng.standard_normal((2, cfg.z_dim))
+    Hc, Z = cfg.c_hidden, cfg.z_dim
+    hid = np.tanh(np.stack([th[b, :Hc * Z].reshape(Hc, Z) @ z[b] for b in range(2)])
+                  + th[:, Hc * Z:Hc * (Z + 1)])
+    assert np.allclose(W.act_hidden(th, z, Hc), W.act(th[:, Hc * (Z + 1):], hid, Hc))
+    assert th.shape[1] == Hc * (Z + 1) + 3 * (Hc + 1)
+
+
+def test_grass_drag_slows_the_car():
+    """Coasting one frame: a car on grass loses drag_grass of its speed, one on road drag_road."""
+    cfg = W.Config()
+    tracks = W.make_tracks(cfg, np.random.default_rng(7), 1)
+    env = W.Race(cfg, tracks, np.zeros(2, int))
+    env.pos[1] = [cfg.playfield - 2, cfg.playfield - 2]          # far outside every track
+    assert env.on_road(env.pos[:, 0], env.pos[:, 1], env.tid).tolist() == [True, False]
+    fwd = np.array([np.cos(env.theta[0]), np.sin(env.theta[0])])
+    env.vel[:] = 2.0 * fwd
+    env.theta[1] = env.theta[0]
+    env.step(np.zeros((2, 3)))
+    speed = np.linalg.norm(env.vel, axis=1)
+    assert np.allclose(speed, 2.0 * (1 - np.array([cfg.drag_road, cfg.drag_grass])))
+    assert cfg.drag_grass >= 10 * cfg.drag_road                  # grass punishes cutting corners
+
+
+def test_traction_limit_caps_the_sideways_grip():
+    """With a traction limit, at most `traction` of sideways speed is removed per frame."""
+    cfg = W.make_config(traction=0.05)
+    env = W.Race(cfg, W.make_tracks(cfg, np.random.default_rng(8), 1), np.zeros(2, int))
+    left = np.array([-np.sin(env.theta[0]), np.cos(env.theta[0])])
+    env.vel[0], env.vel[1] = 2.0 * left, 0.2 * left              # fast and slow slides
+    env.step(np.zeros((2, 3)))
+    lat = env.vel @ left
+    assert np.allclose(lat, [2.0 - 0.05, 0.2 * (1 - cfg.grip_road)])
+
+
+def test_privileged_features_are_what_they_claim():
+    """At the start: zero speed, no offset, the next tile ahead (cos of its bearing > 0.5).
+    Moving: the first two features are the speed along and across the heading; without
+    velocity the same features minus those two."""
     import experiments_world_models_carracing as E
     cfg = W.Config()
     env = W.Race(cfg, W.make_tracks(cfg, np.random.default_rng(5), 3), np.arange(3))
-    f = E.privileged_features(env, cfg.track_width, cfg.z_dim)
-    assert f.shape == (3, cfg.z_dim) and np.all(f[:, 3 + 2 * len(E.AHEAD):] == 0)
-    assert np.allclose(f[:, :3], 0, atol=1e-9)
+    f = E.privileged_features(env, cfg.track_width, E.N_PRIV)
+    assert f.shape == (3, E.N_PRIV) and np.allclose(f[:, :3], 0, atol=1e-9)
     assert np.all(f[:, 4] > 0.5)                            # the next tile lies ahead
+    fwd = np.stack([np.cos(env.theta), np.sin(env.theta)], 1)
+    env.vel = 1.5 * fwd + 0.4 * np.stack([-fwd[:, 1], fwd[:, 0]], 1)
+    f = E.privileged_features(env, cfg.track_width, E.N_PRIV)
+    assert np.allclose(f[:, 0], 1.5) and np.allclose(f[:, 1], 0.4)
+    g = E.privileged_features(env, cfg.track_width, E.N_PRIV - 2, velocity=False)
+    assert np.allclose(g, f[:, 2:])
+
+
+def test_sampled_z_depends_on_the_noise_stream():
+    """C reads z ~ N(mu, sigma^2): the same noise stream gives the same returns, another differs;
+    with sample_z off the stream does not matter."""
+    cfg = W.make_config(quick=True, max_frames=30)
+    rng = np.random.default_rng(9)
+    vae = W.vae_init(cfg.obs_size, cfg.vae_c1, cfg.vae_c2, cfg.z_dim, rng)
+    vae["blv"][:] = 0.0                                     # sigma = 1: visible noise
+    tracks = W.make_tracks(cfg, rng, 4)
+    th = rng.standard_normal((4, W.n_params(cfg, "v")))
+    run = lambda c, s: W.rollout(c, th, tracks, np.arange(4), vae, None, rng=np.random.default_rng(s))
+    assert np.array_equal(run(cfg, 1), run(cfg, 1)) and not np.array_equal(run(cfg, 1), run(cfg, 2))
+    off = dataclasses.replace(cfg, sample_z=False)
+    assert np.array_equal(run(off, 1), run(off, 2))

@@ -26,7 +26,8 @@ import world_models_carracing as W  # noqa: E402
 VIZ = os.path.join(HERE, "viz")
 P = W.PAPER["metrics"]
 SOLVED = P["solved_threshold"]
-ROWS = (("v_only", "cma_v", "V only", "C0"), ("full", "cma_full", "V + M", "C3"),
+ROWS = (("v_only", "cma_v", "V only", "C0"), ("hidden", "cma_hidden", "V + hidden layer", "C4"),
+        ("random_m", "cma_random", "V + untrained M", "C7"), ("full", "cma_full", "V + M", "C3"),
         ("dream", "cma_dream", "V + M in M's dream", "C2"))
 
 
@@ -180,28 +181,27 @@ def fig_cma(history, cfg):
 
 
 def fig_ablation():
-    recs = [(r, lab) for r, lab in ((load_record("results"), "headline, {g} generations"),
-                                    (load_record("long_cma"), "long, {g} generations")) if r]
+    rec = load_record("results")
+    if not rec:
+        return
     rows = (("random", None, "random"), ("v_only", "return_v_only", "V only"),
-            ("full", "return_full", "V + M"), ("dream", None, "C evolved\nin M's dream"))
-    fig, ax = plt.subplots(figsize=(9, 4.4), constrained_layout=True)
+            ("hidden", "return_v_hidden", "V + tanh\nhidden layer"),
+            ("random_m", None, "V + untrained\nM"), ("full", "return_full", "V + M"),
+            ("dream", None, "C evolved\nin M's dream"))
+    m, S = rec["metrics"], rec["metrics"]["n_seeds"]
+    fig, ax = plt.subplots(figsize=(10, 4.4), constrained_layout=True)
     x = np.arange(len(rows))
-    w = 0.8 / (len(recs) + 1)
-    for i, (rec, lab) in enumerate(recs):
-        m, S = rec["metrics"], rec["metrics"]["n_seeds"]
-        xs = x - 0.4 + w * (i + 0.5)
-        ax.bar(xs, [m[f"return_{k}"] for k, _, _ in rows], w,
-               yerr=[m.get(f"return_{k}_std", 0) if k != "random" else 0 for k, _, _ in rows],
-               capsize=3, color=("C0", "C2")[i],
-               label=f"ours, {lab.format(g=rec['config']['generations'])}: mean ± std over {S} "
-                     f"seeds x {rec['config']['n_eval']} tracks")
-        for j, (k, _, _) in enumerate(rows):          # one dot per training seed
-            per = m.get("per_seed", {}).get(f"return_{k}")
-            if per:
-                ax.plot(np.full(len(per), xs[j]), per, "k.", ms=4,
-                        label="one seed's mean" if (i == 0 and j == 1) else None)
-    xs = x - 0.4 + w * (len(recs) + 0.5)
-    ax.bar(xs, [P[p] if p else np.nan for _, p, _ in rows], w,
+    w = 0.38
+    ax.bar(x - w / 2, [m[f"return_{k}"] for k, _, _ in rows], w,
+           yerr=[m.get(f"return_{k}_std", 0) if k != "random" else 0 for k, _, _ in rows],
+           capsize=3, color="C0", label=f"ours (numpy track): mean ± std over {S} seeds x "
+                                         f"{rec['config']['n_eval']} tracks")
+    for j, (k, _, _) in enumerate(rows):                  # one dot per training seed
+        per = m.get("per_seed", {}).get(f"return_{k}")
+        if per:
+            ax.plot(np.full(len(per), x[j] - w / 2), per, "k.", ms=4,
+                    label="one seed's mean" if j == 1 else None)
+    ax.bar(x + w / 2, [P[p] if p else np.nan for _, p, _ in rows], w,
            yerr=[P[p + "_std"] if p else 0 for _, p, _ in rows], capsize=3,
            color="C1", label="paper (CarRacing-v0): mean ± std over 100 trials")
     ax.axhline(SOLVED, color="k", ls=":", lw=0.8, label=f"paper's 'solved' ({SOLVED})")
@@ -210,45 +210,64 @@ def fig_ablation():
     ax.set_ylabel("return on unseen tracks")
     ax.set_ylim(0, 1150)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    gains = "; ".join(f"{lab.split(',')[0]} {r['metrics']['gain_full_over_v']:+.0f}"
-                      for r, lab in recs)
-    ax.set_title(f"Gain of V + M over V only on our track: {gains} points; in the paper "
-                 f"{P['gain_full_over_v']:+d} ({P['return_full']} vs {P['return_v_only']})",
-                 fontsize=10)
+    ax.set_title(f"Gain of V + M over V only on our track: {m['gain_full_over_v']:+.0f} points "
+                 f"(untrained M {m['gain_random_m_over_v']:+.0f}, hidden layer "
+                 f"{m['gain_hidden_over_v']:+.0f}); in the paper {P['gain_full_over_v']:+d} "
+                 f"({P['return_full']} vs {P['return_v_only']})", fontsize=10)
     fig.savefig(os.path.join(VIZ, "ablation.png"), dpi=80, bbox_inches="tight")
     plt.close(fig)
 
 
+CEILINGS = (("ceiling_0_base", "first environment\n(grass drag 0.1,\naccel 0.08)"),
+            ("ceiling_1_grass", "+ grass drag 0.3"), ("ceiling_2_grass_accel", "+ accel 0.12\n(current)"))
+
+
 def fig_fidelity():
-    """Same seeds, four controllers: V only, V + untrained M, V + M, and the privileged-state
-    controller (runs/random_m.json, runs/privileged.json, results.json)."""
-    head, rnd, prv = load_record("results"), load_record("random_m"), load_record("privileged")
-    if not (head and rnd and prv):
+    """Left: what each environment change did to the value of velocity (privileged controller
+    with and without the velocity features, runs/ceiling_*.json, development seeds). Right:
+    on the reporting seeds, every vision controller of results.json against that ceiling
+    (runs/ceiling_report.json), one line per seed."""
+    recs = [(load_record(n), lab) for n, lab in CEILINGS]
+    head, rep = load_record("results"), load_record("ceiling_report")
+    if not (all(r for r, _ in recs) and head and rep):
         return
-    seeds = rnd["metrics"]["per_seed"]["seed"]
-    pick = [head["metrics"]["per_seed"]["seed"].index(s) for s in seeds]
-    cols = [("V only", head, "return_v_only", "C0"), ("V + untrained M", rnd, "return_full", "C7"),
-            ("V + trained M", head, "return_full", "C3"),
-            ("true state\n(privileged)", prv, "return_v_only", "C1")]
-    vals = np.array([[r["metrics"]["per_seed"][k][i] for i in
-                      (pick if r is head else range(len(seeds)))] for _, r, k, _ in cols])
-    fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4.4), constrained_layout=True,
+                           gridspec_kw={"width_ratios": [1, 1.4]})
+    for i, (r, lab) in enumerate(recs):
+        ps = r["metrics"]["per_seed"]
+        for dx, k, c in ((-0.18, "return_priv_vel", "C1"), (0.18, "return_priv_novel", "C0")):
+            ax[0].bar(i + dx, r["metrics"][k], 0.34, color=c, label=(
+                "true state with velocity" if "_vel" in k else "true state without velocity")
+                if i == 0 else None)
+            ax[0].plot(np.full(len(ps[k]), i + dx), ps[k], "k.", ms=4)
+        ax[0].text(i, r["metrics"]["return_priv_vel"] + 40, f"{r['metrics']['gain_velocity']:+.0f}",
+                   ha="center", fontsize=9)
+    ax[0].set_xticks(range(len(recs)))
+    ax[0].set_xticklabels([lab for _, lab in recs], fontsize=8)
+    ax[0].set_ylim(0, 1000)
+    ax[0].set_ylabel("mean return on 100 unseen tracks")
+    ax[0].legend(fontsize=7, loc="lower left")
+    ax[0].set_title("What velocity is worth (development seeds 0-4):\nlinear controller on the "
+                    "true state, with minus without velocity", fontsize=10)
+    hp, rp = head["metrics"]["per_seed"], rep["metrics"]["per_seed"]
+    cols = [("V only", hp["return_v_only"]), ("V + hidden\nlayer", hp["return_hidden"]),
+            ("V + untrained\nM", hp["return_random_m"]), ("V + M", hp["return_full"]),
+            ("true state,\nno velocity", rp["return_priv_novel"]),
+            ("true state,\nvelocity", rp["return_priv_vel"])]
+    vals = np.array([v for _, v in cols])
     x = np.arange(len(cols))
-    for i, (_, _, _, c) in enumerate(cols):                 # the mean over seeds: a wide bar
-        ax.plot([i - 0.3, i + 0.3], [vals[i].mean()] * 2, color=c, lw=4,
-                label="mean over seeds" if i == 0 else None)
-    for j, s in enumerate(seeds):
-        ax.plot(x, vals[:, j], "k.-", lw=0.6, ms=5, label="one seed (same V, same tracks)"
-                if j == 0 else None)
-    ax.set_xticks(x)
-    ax.set_xticklabels([c[0] for c in cols])
-    ax.set_ylabel(f"mean return on {head['config']['n_eval']} unseen tracks")
-    ax.set_ylim(vals.min() - 30, vals.max() + 50)
-    ax.legend(fontsize=8, loc="upper left")
-    m = vals.mean(1)
-    ax.set_title(f"Seeds {seeds[0]}-{seeds[-1]}: trained M adds {m[2] - m[0]:+.0f} over V only, "
-                 f"untrained M {m[1] - m[0]:+.0f};\nthe true-state controller reaches "
-                 f"{m[3]:.0f}, only {m[3] - m[0]:.0f} above V only", fontsize=10)
+    for i in range(len(cols)):
+        ax[1].plot([i - 0.3, i + 0.3], [vals[i].mean()] * 2, color=f"C{i}", lw=4)
+    for j, s in enumerate(hp["seed"]):
+        ax[1].plot(x, vals[:, j], "k.-", lw=0.6, ms=5, label="one seed" if j == 0 else None)
+    ax[1].set_xticks(x)
+    ax[1].set_xticklabels([c[0] for c in cols], fontsize=8)
+    ax[1].set_ylabel(f"mean return on {head['config']['n_eval']} unseen tracks")
+    ax[1].legend(fontsize=8, loc="lower right")
+    mv = vals.mean(1)
+    ax[1].set_title(f"Reporting seeds {hp['seed'][0]}-{hp['seed'][-1]}, equal CMA-ES budget: V + M "
+                    f"{mv[3]:.0f} = {mv[3] / mv[5]:.0%} of\nthe true-state ceiling {mv[5]:.0f} "
+                    f"(bars: mean over seeds)", fontsize=10)
     fig.savefig(os.path.join(VIZ, "fidelity.png"), dpi=80, bbox_inches="tight")
     plt.close(fig)
 
@@ -256,12 +275,13 @@ def fig_fidelity():
 def fig_trajectory(run, cfg, who):
     fig, ax = plt.subplots(1, 2, figsize=(10, 5.2), constrained_layout=True)
     ext = [-cfg.playfield, cfg.playfield, -cfg.playfield, cfg.playfield]
-    for a, (which, lab) in zip(ax, (("v", "V only"), ("full", "V + M"))):
+    for a, (which, lab) in zip(ax, (("v_only", "V only"), ("full", "V + M"))):
         tracks, ret, rec = W.showcase_episode(run, cfg, which)
         a.imshow(tracks["road"][0], origin="lower", extent=ext, cmap="Greys", vmin=0, vmax=1.6)
         p = rec["pos"][0]
         sp = np.r_[0, np.linalg.norm(np.diff(p, axis=0), axis=1)]
-        sc = a.scatter(p[:, 0], p[:, 1], c=sp, s=6, cmap="viridis", vmin=0, vmax=2.5)
+        sc = a.scatter(p[:, 0], p[:, 1], c=sp, s=6, cmap="viridis", vmin=0,
+                        vmax=cfg.accel / cfg.drag_road)
         a.plot(p[0, 0], p[0, 1], "r^", ms=8)
         a.set_title(f"{lab}: return {ret[0]:.0f}, {int(rec['visited'][0].sum())}/{cfg.n_tiles} "
                     f"tiles in {len(p)} frames", fontsize=10)

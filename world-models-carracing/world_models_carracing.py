@@ -101,25 +101,26 @@ class Config:
     frame_penalty: float = 0.1        # reward per frame is -0.1 (as paper)
     lap_reward: float = 1000.0        # total tile reward of a full lap (as paper)
     offmap_penalty: float = 100.0     # as CarRacing-v0
-    accel: float = 0.08               # speed gained per frame at full gas
-    drag_road: float = 0.025          # fraction of speed lost per frame on road (top speed 3.2)
-    drag_grass: float = 0.10          # ... on grass (top speed 0.8)
+    accel: float = 0.12               # speed gained per frame at full gas (was 0.08; README "Problem")
+    drag_road: float = 0.025          # fraction of speed lost per frame on road (top speed 4.8)
+    drag_grass: float = 0.30          # ... on grass (top speed 0.4; was 0.10)
     brake_decel: float = 0.10         # speed lost per frame at full brake
     max_turn: float = 0.12            # heading change per frame at full steer (rad)
     v_turn: float = 0.5               # below this speed steering authority shrinks linearly
     grip_road: float = 0.10           # fraction of sideways velocity removed per frame on road
     grip_grass: float = 0.05          # ... on grass (the car slides more)
+    traction: float = 1e9             # at most this much sideways speed removed per frame (tyre limit)
     obs_size: int = 32                # egocentric frame is obs_size^2 grey (paper 64x64x3)
     view_scale: float = 1.0           # world units per pixel
     car_row: int = 24                 # image row of the car (sees 24 units ahead, 8 behind)
     # --- random rollouts for V and M ---
-    n_rollouts: int = 160             # random-policy episodes (paper 10,000)
+    n_rollouts: int = 120             # random-policy episodes (paper 10,000)
     hold_mean: float = 8.0            # random actions are held for Geometric(1/hold_mean) frames
     # --- V: convolutional VAE ---
     z_dim: int = 16                   # N_z (paper 32)
     vae_c1: int = 16                  # channels of conv 1 (4x4 stride 4)
     vae_c2: int = 32                  # channels of conv 2 (2x2 stride 2)
-    vae_steps: int = 1500             # Adam steps
+    vae_steps: int = 1000             # Adam steps
     vae_batch: int = 64               # minibatch (paper 100)
     vae_lr: float = 2e-3              # Adam learning rate (paper 1e-4)
     kl_tolerance: float = 0.5         # KL floor per latent dim (paper 0.5)
@@ -136,6 +137,8 @@ class Config:
     n_tracks: int = 6                 # random tracks per candidate, mean return = fitness (paper 16)
     generations: int = 40             # CMA-ES generations for each real-env controller
     sigma0: float = 0.5               # initial CMA-ES step size, mean starts at 0
+    sample_z: bool = True             # C reads a draw z ~ N(mu, sigma^2) of V's posterior (as paper)
+    c_hidden: int = 40                # tanh units of the "V + hidden layer" controller (paper 40)
     dream_generations: int = 20       # CMA-ES generations inside M's dream
     dream_tau: float = 1.15           # temperature of dream rollouts (paper VizDoom: 1.15)
     n_eval: int = 100                 # unseen test tracks, shared by every seed and row (paper 100)
@@ -188,9 +191,12 @@ EARLIER = {"metrics": {"return_full": 103.8, "return_random": 4.84},
 # named random streams of one seed (seed_streams spawns them in this order; a name
 # appended at the end leaves the earlier streams unchanged)
 STREAMS = ("collect", "vae", "mdn", "cma_v", "cma_full", "cma_dream", "eval", "showcase",
-           "bootstrap")
+           "bootstrap", "mdn_random", "cma_hidden", "cma_random", "zsample")
 N_BOOT = 2000                                # resamples of the paired track bootstrap
-CONTROLLERS = ("v_only", "full", "dream")      # the rows of the ablation C was evolved for
+# the rows of the ablation: C's name -> (its weights in a run, the M it reads, hidden layer?)
+CONTROLLERS = {"v_only": ("theta_v", None, False), "hidden": ("theta_hidden", None, True),
+               "random_m": ("theta_random", "mdn_random", False),
+               "full": ("theta_full", "mdn", False), "dream": ("theta_dream", "mdn", False)}
 
 
 # ----------------------------------------------------------------------------
@@ -314,7 +320,7 @@ class Race:
         v_lat = (self.vel * left).sum(1)
         v_long = v_long + cfg.accel * gas - drag * v_long
         v_long = np.maximum(v_long - cfg.brake_decel * brake, 0.0)
-        v_lat = v_lat * (1 - grip)
+        v_lat = v_lat - np.sign(v_lat) * np.minimum(np.abs(v_lat) * grip, cfg.traction)
         run = ~self.done
         self.vel = np.where(run[:, None], v_long[:, None] * fwd + v_lat[:, None] * left, 0.0)
         self.pos = self.pos + self.vel
@@ -670,10 +676,27 @@ def act(theta, feat, n_feat):
                      np.clip(np.tanh(a[:, 2]), 0, 1)], 1)
 
 
-def rollout(cfg: Config, thetas, tracks, track_id, vae, mdn, record=False):
-    """Real-environment episodes of linear controllers (one theta row per episode).
+def act_hidden(theta, z, n_hidden):
+    """The paper's "V + hidden layer" controller: a_t = C(tanh(W_1 z_t + b_1)), C as in (4).
+    theta (B, n_hidden * (Z + 1) + 3 * (n_hidden + 1)), z (B, Z) -> actions (B, 3)."""
+    B, Z = z.shape
+    W1 = theta[:, :n_hidden * Z].reshape(B, n_hidden, Z)
+    hid = np.tanh(np.einsum("bhz,bz->bh", W1, z) + theta[:, n_hidden * Z:n_hidden * (Z + 1)])
+    return act(theta[:, n_hidden * (Z + 1):], hid, n_hidden)
 
-    mdn=None: C sees mu(z) only ("V only"); otherwise C sees [mu(z), h].
+
+def n_params(cfg: Config, kind: str) -> int:
+    """Number of controller weights: "v" (C on z), "full" (C on [z, h]), "hidden"."""
+    if kind == "hidden":
+        return cfg.c_hidden * (cfg.z_dim + 1) + 3 * (cfg.c_hidden + 1)
+    return 3 * (cfg.z_dim + (cfg.rnn_hidden if kind == "full" else 0) + 1)
+
+
+def rollout(cfg: Config, thetas, tracks, track_id, vae, mdn, record=False, rng=None, hidden=False):
+    """Real-environment episodes of controllers (one theta row per episode).
+
+    mdn=None: C sees z only ("V only"; through a tanh hidden layer if hidden); otherwise
+    C sees [z, h]. z is a draw from V's posterior (cfg.sample_z, noise from rng) or its mean.
     Returns the returns (B,) and, if record, per-frame positions, frames and z.
     """
     env = Race(cfg, tracks, track_id)
@@ -684,9 +707,11 @@ def rollout(cfg: Config, thetas, tracks, track_id, vae, mdn, record=False):
     rec = dict(pos=[], theta=[], frames=[], z=[], h=[], actions=[])
     for _ in range(cfg.max_frames):
         x = env.render()
-        z = vae_encode(vae, x)[0]
+        z, lv, _ = vae_encode(vae, x)
+        if cfg.sample_z and rng is not None:                 # z = mu + sigma * eps
+            z = z + np.exp(0.5 * lv) * rng.standard_normal(z.shape).astype(np.float32)
         feat = np.concatenate([z, h], 1) if mdn is not None else z
-        a = act(thetas, feat, n_feat)
+        a = act_hidden(thetas, z, cfg.c_hidden) if hidden else act(thetas, feat, n_feat)
         if record:
             for k, v in (("pos", env.pos), ("theta", env.theta), ("frames", x), ("z", z),
                          ("h", h), ("actions", a)):
@@ -721,9 +746,9 @@ def dream_rollout(thetas, z0, mdn, rng, tau, T, tile_reward, frame_penalty):
     return ret
 
 
-def evolve(rng, n_feat, fitness_fn, gens, sigma0, pop_size, tick, tag):
-    """CMA-ES on the controller parameters; fitness_fn(thetas, rng) -> mean returns (lam,)."""
-    es = CMAES(np.zeros(3 * (n_feat + 1)), sigma0, rng, pop_size)
+def evolve(rng, n_theta, fitness_fn, gens, sigma0, pop_size, tick, tag):
+    """CMA-ES on n_theta controller weights; fitness_fn(thetas, rng) -> mean returns (lam,)."""
+    es = CMAES(np.zeros(n_theta), sigma0, rng, pop_size)
     hist = dict(best=[], mean=[], sigma=[])
     for g in range(gens):
         X = es.ask()
@@ -738,13 +763,14 @@ def evolve(rng, n_feat, fitness_fn, gens, sigma0, pop_size, tick, tag):
     return es.m.copy(), hist
 
 
-def real_fitness(cfg: Config, vae, mdn):
+def real_fitness(cfg: Config, vae, mdn, hidden=False):
     """Fitness of lam candidates = mean return on n_tracks fresh random tracks."""
     def f(X, rng):
         R = cfg.n_tracks
         tracks = make_tracks(cfg, rng, R)
         thetas = np.repeat(X, R, axis=0)
-        ret = rollout(cfg, thetas, tracks, np.tile(np.arange(R), len(X)), vae, mdn)
+        ret = rollout(cfg, thetas, tracks, np.tile(np.arange(R), len(X)), vae, mdn, rng=rng,
+                      hidden=hidden)
         return ret.reshape(len(X), R).mean(1)
     return f
 
@@ -825,13 +851,13 @@ def dream_fitness(cfg: Config, z0, mdn):
 
 
 def showcase_episode(run, cfg: Config, which="full", n=1):
-    """Record one seed's controller ("v", "full", "dream") on n fresh tracks that neither
+    """Record one seed's controller (a name of CONTROLLERS) on n fresh tracks that neither
     training nor the evaluation used (the figures' and the GIF's episode)."""
     rng = seed_streams(cfg.seed, STREAMS)["showcase"]
     tracks = make_tracks(cfg, rng, n)
-    mdn = None if which == "v" else run["mdn"]
-    ret, rec = rollout(cfg, np.repeat(run["theta_" + which][None], n, 0), tracks,
-                       np.arange(n), run["vae"], mdn, record=True)
+    key, m, hidden = CONTROLLERS[which]
+    ret, rec = rollout(cfg, np.repeat(run[key][None], n, 0), tracks, np.arange(n), run["vae"],
+                       run[m] if m else None, record=True, rng=rng, hidden=hidden)
     return tracks, ret, rec
 
 
@@ -849,23 +875,28 @@ def training_summary(hist, last=20) -> dict:
 # Training pipeline and evaluation
 # ----------------------------------------------------------------------------
 def train_seed(cfg: Config, seed: int, tick):
-    """The whole pipeline for one seed: collect, V, M, then C three ways (V only, V + M, dream)."""
+    """The whole pipeline for one seed: collect, V, M, then C five ways (V only, V + tanh
+    hidden layer, V + untrained M, V + M, dream)."""
     rngs = seed_streams(seed, STREAMS)
     data = collect(cfg, rngs["collect"])
     vae, hv = train_vae(cfg, data["frames"][data["mask"]], rngs["vae"], tick)
     mu, lv = encode_rollouts(vae, data, rngs["vae"])
     mdn, hm = train_mdn(cfg, mu, lv, data, rngs["mdn"], tick)
-    Z, H = cfg.z_dim, cfg.rnn_hidden
-    theta_v, hcv = evolve(rngs["cma_v"], Z, real_fitness(cfg, vae, None), cfg.generations,
-                          cfg.sigma0, cfg.pop_size, tick, "V only")
-    theta_f, hcf = evolve(rngs["cma_full"], Z + H, real_fitness(cfg, vae, mdn), cfg.generations,
-                          cfg.sigma0, cfg.pop_size, tick, "V+M")
+    # the control: an M that keeps its random initial weights
+    mdn_random = mdn_init(cfg.z_dim, cfg.rnn_hidden, cfg.n_mix, rngs["mdn_random"])
+    run, hist = dict(seed=seed, vae=vae, mdn=mdn, mdn_random=mdn_random), dict(seed=seed, vae=hv, mdn=hm)
+    for name, stream, m, hidden, tag in (("v", "cma_v", None, False, "V only"),
+                                         ("hidden", "cma_hidden", None, True, "V+hidden"),
+                                         ("random", "cma_random", mdn_random, False, "V+random M"),
+                                         ("full", "cma_full", mdn, False, "V+M")):
+        run["theta_" + name], hist["cma_" + name] = evolve(
+            rngs[stream], n_params(cfg, "hidden" if hidden else "v" if m is None else "full"),
+            real_fitness(cfg, vae, m, hidden), cfg.generations, cfg.sigma0, cfg.pop_size, tick, tag)
     # real first frames start the dreams
-    theta_d, hcd = evolve(rngs["cma_dream"], Z + H, dream_fitness(cfg, mu[:, 0], mdn),
-                          cfg.dream_generations, cfg.sigma0, cfg.pop_size, tick, "dream")
-    run = dict(seed=seed, vae=vae, mdn=mdn, theta_v=theta_v, theta_full=theta_f, theta_dream=theta_d)
-    hist = dict(seed=seed, vae=hv, mdn=hm, cma_v=hcv, cma_full=hcf, cma_dream=hcd,
-                random_returns=data["returns"].tolist(),
+    run["theta_dream"], hist["cma_dream"] = evolve(
+        rngs["cma_dream"], n_params(cfg, "full"), dream_fitness(cfg, mu[:, 0], mdn),
+        cfg.dream_generations, cfg.sigma0, cfg.pop_size, tick, "dream")
+    hist.update(random_returns=data["returns"].tolist(),
                 tile_rate=float(data["tiles"][data["mask"]].mean()))
     return run, hist
 
@@ -877,7 +908,7 @@ def train(cfg: Config, log=None):
     history["runs"][i] its V and M losses and CMA-ES curves. log(step, total, metrics)
     counts work units: a V step 1, an M epoch 60, a CMA-ES generation 90 (about their costs).
     """
-    per_seed = cfg.vae_steps + 60 * cfg.m_epochs + 90 * (2 * cfg.generations + cfg.dream_generations)
+    per_seed = cfg.vae_steps + 60 * cfg.m_epochs + 90 * (4 * cfg.generations + cfg.dream_generations)
     state = {"step": 0, "seed": cfg.seed}
 
     def tick(metrics):
@@ -894,13 +925,11 @@ def train(cfg: Config, log=None):
     return model, history
 
 
-THETA = {"v_only": "theta_v", "full": "theta_full", "dream": "theta_dream"}
-
-
 def evaluate(model, cfg: Config) -> dict:
     """Every row of the ablation, for every seed, on the same n_eval unseen random tracks
     (drawn from the first seed's "eval" stream). Returns per-track returns: "random" (N,)
-    for the data-collection policy, and "v_only", "full", "dream" (S, N) for the seeds."""
+    for the data-collection policy, and one (S, N) array per name of CONTROLLERS. Every row
+    of a seed reads the same z-noise (its "zsample" stream, restarted per row)."""
     rng = seed_streams(cfg.seed, STREAMS)["eval"]
     N = cfg.n_eval
     tracks = make_tracks(cfg, rng, N)
@@ -910,10 +939,11 @@ def evaluate(model, cfg: Config) -> dict:
     while not env.done.all():
         env.step(pol())
     out = {"random": env.ret.copy()}
-    for name in CONTROLLERS:
+    for name, (key, m, hidden) in CONTROLLERS.items():
         out[name] = np.stack([
-            rollout(cfg, np.repeat(run[THETA[name]][None], N, 0), tracks, tid, run["vae"],
-                    None if name == "v_only" else run["mdn"]) for run in model["runs"]])
+            rollout(cfg, np.repeat(run[key][None], N, 0), tracks, tid, run["vae"],
+                    run[m] if m else None, rng=seed_streams(run["seed"], STREAMS)["zsample"],
+                    hidden=hidden) for run in model["runs"]])
     return out
 
 
@@ -952,8 +982,13 @@ def summarise(cfg: Config, model, history) -> dict:
     m["gain_full_over_v_track_std"] = float((ev["full"] - ev["v_only"]).std(1).mean())
     m["gain_full_over_v_ci_lo"], m["gain_full_over_v_ci_hi"] = track_bootstrap(
         ev["full"] - ev["v_only"], seed_streams(cfg.seed, STREAMS)["bootstrap"], N_BOOT)
-    m["gain_dream_over_v"] = float((ev["dream"] - ev["v_only"]).mean())
+    for k in ("hidden", "random_m", "dream"):
+        m[f"gain_{k}_over_v"] = float((ev[k] - ev["v_only"]).mean())
     m["seeds_full_beats_v"] = int(np.sum(gain > 0))
+    ci = [track_bootstrap(d[None], seed_streams(s, STREAMS)["bootstrap"], N_BOOT)
+          for s, d in zip(per_seed["seed"], ev["full"] - ev["v_only"])]     # per seed, paired
+    per_seed["gain_ci_lo"], per_seed["gain_ci_hi"] = [c[0] for c in ci], [c[1] for c in ci]
+    m["seeds_gain_ge_50_ci_above_0"] = int(sum(g >= 50 and c[0] > 0 for g, c in zip(gain, ci)))
     m["seeds_full_solved"] = int(np.sum(ev["full"].mean(1) >= solved))
     m["tracks_full_solved_frac"] = float(np.mean(ev["full"] >= solved))
     fits = [training_summary(h) for h in history["runs"]]
@@ -976,6 +1011,9 @@ def describe(cfg: Config, metrics: dict) -> dict:
     rows = [["random policy (shared tracks)", f"{m['return_random']:.0f} (tracks ± "
              f"{m['return_random_std']:.0f})", "-"]]
     for k, lab, paper in (("v_only", "V only (C on z)", fmt(P["return_v_only"], P["return_v_only_std"])),
+                          ("hidden", f"V + tanh hidden layer ({cfg.c_hidden} units)",
+                           fmt(P["return_v_hidden"], P["return_v_hidden_std"])),
+                          ("random_m", "V + untrained (random) M", "-"),
                           ("full", "V + M (C on z, h)", fmt(P["return_full"], P["return_full_std"])),
                           ("dream", "C evolved in M's dream", "-")):
         rows.append([lab, f"{fmt(m[f'return_{k}'], m[f'return_{k}_std'])} (tracks ± "
@@ -986,14 +1024,17 @@ def describe(cfg: Config, metrics: dict) -> dict:
               f"{P['gain_full_over_v']:+d}"],
              ["gain, 95 % interval over resampled tracks (paired)",
               f"{m['gain_full_over_v_ci_lo']:+.0f} to {m['gain_full_over_v_ci_hi']:+.0f}", "-"],
+             ["seeds with gain >= 50 and its track interval above 0",
+              f"{m['seeds_gain_ge_50_ci_above_0']}/{S}", "-"],
              [f"seeds with V + M mean >= {P['solved_threshold']}", f"{m['seeds_full_solved']}/{S}",
               "solved"],
              ["M's tile (reward) cross-entropy vs base rate",
               f"{m['m_tile_bce']:.3f} vs {m['tile_bce_base_rate']:.3f}", "-"]]
     if S <= 10:
-        rows += [[f"seed {s}: V only / V + M / dream", f"{v:.0f} / {f:.0f} / {d:.0f}", "-"]
-                 for s, v, f, d in zip(ps["seed"], ps["return_v_only"], ps["return_full"],
-                                       ps["return_dream"])]
+        rows += [[f"seed {s}: V only / V + M / gain (track interval)",
+                  f"{v:.0f} / {f:.0f} / {f - v:+.0f} ({lo:+.0f} to {hi:+.0f})", "-"]
+                 for s, v, f, lo, hi in zip(ps["seed"], ps["return_v_only"], ps["return_full"],
+                                            ps["gain_ci_lo"], ps["gain_ci_hi"])]
     listed = ["return_random", "return_v_only", "return_full"]   # the dream: reported only
     rel = max(3 * m.get(k + "_sem", 0.0) / abs(m[k]) for k in listed)
     return {

@@ -25,8 +25,8 @@ def test_instructions_on_hand_written_programs():
     st = run1([7, 1, 8, -1, 8, -1, 1, -1, 3])
     assert st["status"][0] == lci.HALTED and st["steps"][0] == 5 and st["w"][0, 0] == 2
     assert st["mn"][0] == -1 and st["wp"][0] == 1 and st["w"][0, 1:].sum() == 0
-    # Add(0, 2, 4): c[4] <- c[0] + c[2] = 4 + 2 = 6, overwriting the Stop at 4; then runs c[4]=6
-    # as Move(a1=5?) -> off the tape: error
+    # Add(0, 2, 4): c[4] <- c[0] + c[2] = 4 + 2 = 6, overwriting the Stop at 4; the 6 then
+    # runs as Move, whose two arguments would lie beyond the tape: error
     st = run1([4, 0, 2, 4, 3])
     assert st["tape"][0, CFG.work_cells + 4] == 6 and st["status"][0] == lci.ERROR
     # Subtract / Multiply / Move / Decrement into an allocated cell, then write it as a weight

@@ -43,8 +43,9 @@ as soon as
 or an instance errors. When an instance's instruction pointer reaches the end
 of p (a request for a new token) p is prolonged by every token w in turn,
   (2) Try(p + w, P(p) * q(w)),
-each child starting from a copy of p's state (the paper undoes changes with a
-stack of saved values instead; the order and the counts are the same). If all
+each child starting from p's state (kept as immutable tuples, so nothing is
+copied; the paper undoes changes from a stack of saved values instead; the
+order and the counts are the same). If all
 instances are solved, p's new tokens are frozen: a_frozen := end of p, and
 a_last := start of p for a fresh program (B). Every executed instruction costs
 one time step; the search cost of a task is the sum over both searches and all
@@ -57,7 +58,8 @@ about 10^9 moves) by induction, without playing the moves out: running the
 program one level deep (calls recorded, not executed), for every (S, A, D, m) it
 must make exactly [call(S, D, A, m-1), move(S, D), call(A, S, D, m-1)] (m > 1)
 or [move(S, D)] (m = 1), which with the callee being the same code proves it
-legal and correct with 2^m - 1 moves.
+legal and correct with 2^m - 1 moves. Every solver frozen along the way is
+also re-run alone on sizes up to its task's n + held_out_extra.
 
 Deviations in brief (README): a 10-token subset of the paper's language with
 our reading of defnp/calltp/endnp; no self-modification of the token
@@ -95,6 +97,7 @@ class Config:
     max_ds: int = 256            # data-stack limit per instance
     fresh_only: bool = False     # ablation: drop search (A), the prolongation of the most recent solver (paper: both)
     heldout_onetwo: int = 60     # 1^n 2^n solver run on every n up to this (held out above n_onetwo; <= max_depth - 2)
+    held_out_extra: int = 10     # every frozen solver is also tried on sizes up to its task's n + this (Hanoi: + 4)
     sim_max: int = 14            # Hanoi solver simulated move by move up to this n, all 6 relabellings
     verify_max: int = 30         # Hanoi solver proved correct by one-level induction up to this n (paper: 30)
     dev_seeds: tuple = (0, 10000)          # development block [first, end): every choice made by looking
@@ -111,7 +114,8 @@ class Config:
         for name in ("T0", "max_phases", "max_depth", "max_ds"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
-        for name in ("n_onetwo", "n_hanoi", "heldout_onetwo", "sim_max", "verify_max"):
+        for name in ("n_onetwo", "n_hanoi", "heldout_onetwo", "sim_max", "verify_max",
+                     "held_out_extra"):
             if getattr(self, name) < 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         if self.language not in LANGUAGES:
@@ -381,7 +385,10 @@ def train(cfg: Config, log=None):
         if not r["solved"]:
             break
     model = {"code": state["code"], "a_last": state["a_last"], "a_frozen": state["a_frozen"],
-             "solvers": solvers_by_family(records)}
+             "solvers": solvers_by_family(records),
+             "every_solver": [dict(family=r["family"], n=r["n"], start=r["a_last"],
+                                   end=r["a_last"] + len(r["solver"]), lib=tuple(r["lib"]))
+                              for r in records if r["solved"]]}
     return model, {"tasks": records, "search_cpu_s": time.process_time() - cpu0}
 
 
@@ -521,7 +528,20 @@ def evaluate(model: dict, cfg: Config) -> dict:
         sim.append(good)
     out["hanoi_sim_ok"] = sim
     out["hanoi_induction_max"] = verify_by_induction(code, sh, cfg.verify_max, cfg) if sh else 0
+    out["every_solver_reach"] = [solver_reach(code, s, cfg) for s in model.get("every_solver", [])]
     return out
+
+
+def solver_reach(code: list, s: dict, cfg: Config) -> int:
+    """How far the solver frozen at task n generalises: the largest m such that it solves
+    every instance 1..m, tried up to n + held_out_extra (instances above n never searched)."""
+    top = s["n"] + (cfg.held_out_extra if s["family"] == "onetwo" else min(cfg.held_out_extra, 4))
+    for m in range(1, top + 1):
+        x = new_instance(s["family"], m, s["start"])
+        limit = 50 * m + 100 if s["family"] == "onetwo" else 40 * 2 ** m + 100
+        if not execute(code, s, x, limit, cfg)[0]:
+            return m - 1
+    return top
 
 
 def leading_true(xs: list) -> int:
@@ -537,6 +557,8 @@ def summarise(cfg: Config, model: dict, history: dict) -> dict:
     hanoi_n = max(n_sim, n_ind if n_sim == cfg.sim_max else 0)
     fam = {f: [r for r in tasks if r["family"] == f] for f in ("onetwo", "hanoi")}
     held = ev["onetwo_ok"][cfg.n_onetwo:]
+    it = iter(ev["every_solver_reach"])                 # one per solved task, in order
+    reaches = [next(it) if r["solved"] else 0 for r in tasks]
     return {
         "hanoi_n_max": int(hanoi_n),
         "hanoi_moves_at_n_max": int(2 ** hanoi_n - 1) if hanoi_n else 0,
@@ -555,7 +577,10 @@ def summarise(cfg: Config, model: dict, history: dict) -> dict:
         "tasks": [{"task": f"{r['family']} {r['n']}", "solved": r["solved"], "search": r["search"],
                    "phase": r["phase"], "T": r["T"], "steps": r["steps"], "nodes": r["nodes"],
                    "total_steps": r["total_steps"], "new_tokens": " ".join(r["new_tokens"]),
-                   "solver": " ".join(r["solver"])} for r in tasks],
+                   "solver": " ".join(r["solver"]), "solves_up_to": reach}
+                  for r, reach in zip(tasks, reaches)],
+        "every_solver_checked": all(reach >= r["n"] for r, reach in zip(tasks, reaches)
+                                    if r["solved"]),
         "n_language": len(LANGUAGES[cfg.language]), "n_runs": 1,
         "search_cpu_s": round(float(history["search_cpu_s"]), 2),      # CPU time, not compared
         "verify_cpu_s": round(float(time.process_time() - cpu0), 2),
@@ -594,7 +619,8 @@ def describe(cfg: Config, metrics: dict) -> dict:
             ["language size (tokens)", f"{m['n_language']}", f"{P['n_instructions']}+ (>70 with self-made)"]]
     for r in m["tasks"]:
         if r["new_tokens"] or r["search"] == "B":
-            rows.append([f"task {r['task']}: search {r['search']}, {r['steps']:,} steps",
+            rows.append([f"task {r['task']}: search {r['search']}, {r['steps']:,} steps; the "
+                         f"solver then solves n = 1..{r['solves_up_to']}",
                          f"+[{r['new_tokens']}]", "-"])
     return {"summary": summary, "table": {"columns": ["quantity", "ours", "paper"], "rows": rows},
             "label": "largest Towers of Hanoi n whose found solver is verified",

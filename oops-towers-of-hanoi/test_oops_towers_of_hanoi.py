@@ -124,8 +124,15 @@ def test_frozen_general_solver_is_reused_by_prolongation():
     state = {"code": list(code), "a_last": 5, "a_frozen": len(code)}
     r = oops.solve_task(state, "hanoi", 6, CFG)
     assert r["solved"] and r["search"] == "A" and r["new_tokens"] == []
-    assert r["steps"] < 20 * sum(6 * 2 ** n for n in range(1, 7))
     assert state["code"] == code
+    # the schedule: phase k has limit T0 2^k for (A) then (B); the frozen prefix has P = 1,
+    # so (A) succeeds in the first phase whose T covers the ring's total run time
+    sol = solver(code, 5, (0, 5))
+    t_run = sum(oops.execute(code, sol, oops.new_instance("hanoi", m, 5), 10 ** 6, CFG)[1]
+                for m in range(1, 7))
+    assert r["T"] == 2 ** math.ceil(math.log2(t_run)) and r["phase"] == math.log2(r["T"])
+    # every earlier phase ran both searches to their limits: at most 2 T per phase
+    assert t_run <= r["steps"] <= sum(2 * 2 ** k for k in range(r["phase"] + 1))
 
 
 # ---------------------------------------------------------------- runs and verification
@@ -137,6 +144,11 @@ def test_quick_run_finds_general_onetwo_solver_verified_held_out(quick_run):
     assert m["onetwo_heldout_frac"] == 1.0
     first = history["tasks"][0]
     assert first["new_tokens"] == ["c1", "c2"] and first["T"] == 256   # 2 steps / (1/100)
+    # every frozen solver is re-run on sizes it never saw: the nongeneral 'c1 c2' stops at
+    # n = 1, the recursive solver reaches every size tried
+    reach = {t["task"]: t["solves_up_to"] for t in m["tasks"]}
+    assert reach["onetwo 1"] == 1 and m["every_solver_checked"]
+    assert all(reach[f"onetwo {n}"] == n + cfg.held_out_extra for n in range(3, cfg.n_onetwo + 1))
 
 
 def test_hanoi_verification_accepts_the_solver_and_rejects_broken_ones():

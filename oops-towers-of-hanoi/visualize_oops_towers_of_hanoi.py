@@ -154,7 +154,8 @@ def fig_trace(cfg, model, path, n=3):
     pos = np.array([[next(p for p in (1, 2, 3) if d in tw[p]) for d in range(1, n + 1)]
                     for _, _, _, tw in tr])
     for d in range(n):
-        b.plot(t, pos[:, d] + 0.12 * (d - (n - 1) / 2), lw=2, label=f"disc {d + 1}")
+        b.plot(t, pos[:, d] + 0.12 * (d - (n - 1) / 2), lw=2, drawstyle="steps-post",
+               label=f"disc {d + 1}")
     b.set_yticks([1, 2, 3])
     b.set_yticklabels(["peg S (1)", "peg A (2)", "peg D (3)"])
     b.set_xlabel("time step")

@@ -36,8 +36,8 @@ anything impossible; the weights written so far are the net.
   (2) plain Levin search: phase k runs every program with l(p) <= k for
       floor(2^(k - l(p))) steps
   (3)-(5) probabilistic Levin search: each run draws T = 2^j with probability 2^-j
-      (j <= J), grows its program by oracle requests as the IP reaches the tape's
-      end, and stops at a halt or after T steps.
+      (j <= J; ablation: j uniform), grows its program by oracle requests as the IP
+      reaches the tape's end, and stops at a halt or after T steps.
 A program fits if it halts within its budget and its net is exact on the 3
 examples; every fit is tested on all 161,697 unseen inputs.
 
@@ -82,6 +82,7 @@ class Config:
     value_max: int = 10000       # cell and weight values stay in [-value_max, value_max] (paper: 10000)
     max_phase: int = 20          # plain search: last phase k tried (budget 2^(k - l) steps; a fit needs ~32)
     time_exp_max: int = 13       # probabilistic search: T = 2^j, j <= J (paper's largest reported: 8192 = 2^13)
+    time_law: str = "geometric"  # P(T = 2^j): "geometric" 2^-j (our reading) or "uniform" on j = 1..J (ablation)
     max_runs: int = 500000       # probabilistic search: cap of runs per search (paper: 5.5e7 runs in all)
     chunk: int = 50000           # probabilistic runs drawn at once per search (speed only)
     plain: bool = True           # also run plain (systematic) Levin search
@@ -104,6 +105,8 @@ class Config:
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, "
                                  f"got {getattr(self, name)}")
+        if self.time_law not in ("geometric", "uniform"):
+            raise ValueError(f"--time-law must be geometric or uniform, got {self.time_law!r}")
         if self.task not in ("count", "positions"):
             raise ValueError(f"--task must be count or positions, got {self.task!r}")
         if self.n_on > self.n_inputs:
@@ -481,9 +484,12 @@ def plain_counts(phases: list, rng) -> tuple:
 # ----------------------------------------------------------------------------
 # Probabilistic Levin search: independent runs, programs grown by oracles
 # ----------------------------------------------------------------------------
-def time_limits(rng, size: int, J: int) -> np.ndarray:
-    """(3) T = 2^j with P(j) = 2^-j for j < J and the remaining 2^-(J-1) on j = J."""
+def time_limits(rng, size: int, J: int, law: str = "geometric") -> np.ndarray:
+    """(3) T = 2^j with P(j) = 2^-j for j < J and the remaining 2^-(J-1) on j = J;
+    law "uniform" (an ablation): j uniform on 1..J."""
     u = rng.random(size)
+    if law == "uniform":
+        return 2 ** (np.floor(u * J).astype(np.int64) + 1)
     j = np.minimum(np.floor(-np.log2(1.0 - u)).astype(np.int64) + 1, J)
     return 2 ** j
 
@@ -493,7 +499,8 @@ def prob_round(rngs: list, active: list, cfg: Config, on: np.ndarray, y: np.ndar
     Each run's time limit and oracle numbers come from its search's own streams, one row per
     run, so a search's runs do not depend on the chunk size or on the other searches."""
     C, A = cfg.chunk, len(active)
-    T = np.concatenate([time_limits(rngs[i]["time"], C, cfg.time_exp_max) for i in active])
+    T = np.concatenate([time_limits(rngs[i]["time"], C, cfg.time_exp_max, cfg.time_law)
+                        for i in active])
     st = new_state(A * C, cfg.work_cells, cfg.max_len, cfg.n_inputs, T)
     st["u"] = np.concatenate([rngs[i]["oracle"].random((C, cfg.max_len)) for i in active])
     run(st, cfg.work_cells, cfg.value_max, cfg.n_inputs, cfg.max_len, oracle_on=True)

@@ -103,3 +103,11 @@ def test_bad_input(run_stub, tmp_path):
     missing = tmp_path / "nope" / "r.json"
     r = run_stub("levin-add-positions", "--quick", "--results", str(missing))
     assert r.returncode == 2 and not missing.parent.exists()
+
+
+def test_uniform_time_law_ablation():
+    T = lap.time_limits(np.random.default_rng(2), 130000, 13, "uniform")
+    assert set(np.unique(T)) == {2 ** j for j in range(1, 14)}
+    assert abs((T >= 512).mean() - 5 / 13) < 0.01
+    with pytest.raises(ValueError):
+        lap.make_config(time_law="flat")

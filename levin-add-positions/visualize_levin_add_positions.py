@@ -76,19 +76,24 @@ def fig_runs(cfg, model, records, path):
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.4))
     paper = lap.PAPER["metrics"]["fits_per_run"]
     for i, (name, m) in enumerate(records):
-        rate, up = m["fits_per_run"], (3.0 if m["n_solved"] == 0 else 0) / m["total_runs"]
-        a.errorbar([i], [max(rate, up)], yerr=[[max(rate, up) - up * 0.999 if rate == 0 else 0],
-                                               [0]], fmt="v" if rate == 0 else "o", ms=9,
-                   color="#4c72b0", capsize=4)
-        a.text(i, max(rate, up) * 1.3, f"{m['n_solved']} fits in\n{m['total_runs']:.2g} runs",
-               ha="center", fontsize=8.5)
+        n, N = m["n_solved"], m["total_runs"]
+        if n == 0:                                                 # 95% upper bound 3/N
+            y = 3.0 / N
+            a.plot([i], [y], "v", ms=10, color="#4c72b0")
+        else:                                                      # rate, ~95% Poisson band
+            y = n / N
+            lo, hi = max(n - 2 * np.sqrt(n), 0.3) / N, (n + 2 * np.sqrt(n) + 1) / N
+            a.errorbar([i], [y], yerr=[[y - lo], [hi - y]], fmt="o", ms=8, color="#55a868",
+                       capsize=4)
+        a.text(i, y * 1.6, f"{n} fits in\n{N:.2g} runs", ha="center", fontsize=8.5)
     a.axhline(paper, color="k", ls="--", label=f"paper: 10 fits in {CTX['runs_total']:.2g} runs")
     a.set_xticks(range(len(records)))
-    a.set_xticklabels([r[0] for r in records], fontsize=9)
+    a.set_xticklabels([r[0] for r in records], fontsize=8.5)
     a.set_xlim(-0.6, len(records) - 0.4)
     a.set_yscale("log")
     a.set_ylim(paper / 30, paper * 30)
-    a.set_ylabel("fits per run (triangle: 95% upper bound, no fit)")
+    a.set_ylabel("fits per run (triangle: 95% bound if none; bar: ~95% band)")
+    a.tick_params(axis="x", labelsize=8)
     a.legend(loc="upper right", fontsize=8.5, frameon=False)
     a.set_title("probabilistic Levin search", fontsize=10)
     first = model["prob"]["first_chunk"]
@@ -103,10 +108,11 @@ def fig_runs(cfg, model, records, path):
     b.legend(loc="upper right", fontsize=8.5, frameon=False)
     b.set_title(f"how the first {len(first['steps']):,} runs of seed {cfg.seed} end "
                 f"(mean {first['steps'].mean():.1f} steps)", fontsize=10)
-    big = max(records, key=lambda r: r[1]["total_runs"])[1]
-    fig.suptitle(f"{big['n_solved']} fits in {big['total_runs']:.2g} probabilistic runs (paper: "
-                 f"{CTX['fits']} in {CTX['runs_total']:.2g}); most runs halt within a few steps",
-                 fontsize=12)
+    geo = max((r for r in records if "uniform" not in r[0]), key=lambda r: r[1]["total_runs"])[1]
+    uni = [r[1] for r in records if "uniform" in r[0]]
+    extra = (f"; uniform law: {uni[0]['n_solved']} in {uni[0]['total_runs']:.2g}" if uni else "")
+    fig.suptitle(f"Fits per run: geometric time law {geo['n_solved']} in {geo['total_runs']:.2g} "
+                 f"runs{extra} (paper: {CTX['fits']} in {CTX['runs_total']:.2g})", fontsize=12)
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -174,7 +180,8 @@ def fig_weights(cfg, model, ev, path):
 def records():
     import json
     out = []
-    for name, p in (("headline", "results.json"), ("paper budget", "runs/paper_budget.json")):
+    for name, p in (("headline", "results.json"), ("paper budget", "runs/paper_budget.json"),
+                    ("uniform time law\n(ablation)", "runs/time_law_uniform.json")):
         try:
             with open(os.path.join(HERE, p)) as f:
                 out.append((name, json.load(f)["metrics"]))

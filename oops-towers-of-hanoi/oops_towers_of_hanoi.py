@@ -97,7 +97,7 @@ class Config:
     max_ds: int = 256            # data-stack limit per instance
     fresh_only: bool = False     # ablation: drop search (A), the prolongation of the most recent solver (paper: both)
     heldout_onetwo: int = 60     # 1^n 2^n solver run on every n up to this (held out above n_onetwo; <= max_depth - 2)
-    held_out_extra: int = 10     # every frozen solver is also tried on sizes up to its task's n + this (Hanoi: + 4)
+    held_out_extra: int = 10     # every frozen solver is also tried on sizes up to its task's n + this (Hanoi: + 4, at most sim_max)
     sim_max: int = 14            # Hanoi solver simulated move by move up to this n, all 6 relabellings
     verify_max: int = 30         # Hanoi solver proved correct by one-level induction up to this n (paper: 30)
     dev_seeds: tuple = (0, 10000)          # development block [first, end): every choice made by looking
@@ -528,19 +528,30 @@ def evaluate(model: dict, cfg: Config) -> dict:
         sim.append(good)
     out["hanoi_sim_ok"] = sim
     out["hanoi_induction_max"] = verify_by_induction(code, sh, cfg.verify_max, cfg) if sh else 0
-    out["every_solver_reach"] = [solver_reach(code, s, cfg) for s in model.get("every_solver", [])]
+    seen = {}                                   # the same frozen program is checked once
+    out["every_solver_reach"] = [solver_reach(code, s, cfg, seen)
+                                 for s in model.get("every_solver", [])]
     return out
 
 
-def solver_reach(code: list, s: dict, cfg: Config) -> int:
+def solver_reach(code: list, s: dict, cfg: Config, seen: dict) -> int:
     """How far the solver frozen at task n generalises: the largest m such that it solves
-    every instance 1..m, tried up to n + held_out_extra (instances above n never searched)."""
-    top = s["n"] + (cfg.held_out_extra if s["family"] == "onetwo" else min(cfg.held_out_extra, 4))
-    for m in range(1, top + 1):
+    every instance 1..m, tried up to n + held_out_extra (instances above n were never
+    searched); Hanoi is played out only up to max(n, sim_max) (beyond: the induction)."""
+    top = s["n"] + cfg.held_out_extra
+    if s["family"] == "hanoi":
+        top = min(s["n"] + min(cfg.held_out_extra, 4), max(s["n"], cfg.sim_max))
+    key = (s["family"], s["start"], s["end"], s["lib"])
+    lo, known = seen.get(key, (0, True))
+    if not known or lo >= top:                  # failed below top before, or already passed
+        return min(lo, top)
+    for m in range(lo + 1, top + 1):
         x = new_instance(s["family"], m, s["start"])
         limit = 50 * m + 100 if s["family"] == "onetwo" else 40 * 2 ** m + 100
         if not execute(code, s, x, limit, cfg)[0]:
+            seen[key] = (m - 1, False)
             return m - 1
+    seen[key] = (top, True)
     return top
 
 

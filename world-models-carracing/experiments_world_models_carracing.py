@@ -17,10 +17,10 @@ too (explicit flags win over the variant's values).
             knowing the velocity is worth on this environment. Environment flags
             (--drag-grass, --accel, ...) measure one environment change at a time.
 
-    python3 world-models-carracing/experiments_world_models_carracing.py --variant ceiling --seed 0 --n-seeds 5 --drag-grass 0.1 --accel 0.08 --results world-models-carracing/runs/ceiling_0_base.json
-    python3 world-models-carracing/experiments_world_models_carracing.py --variant ceiling --seed 0 --n-seeds 5 --accel 0.08 --results world-models-carracing/runs/ceiling_1_grass.json
-    python3 world-models-carracing/experiments_world_models_carracing.py --variant ceiling --seed 0 --n-seeds 5 --results world-models-carracing/runs/ceiling_2_grass_accel.json
-    python3 world-models-carracing/experiments_world_models_carracing.py --variant ceiling --seed 10000 --n-seeds 5 --results world-models-carracing/runs/ceiling_report.json
+    python3 world-models-carracing/experiments_world_models_carracing.py --variant ceiling --n-seeds 5 --seed 0 --generations 40 --drag-grass 0.1 --accel 0.08 --results world-models-carracing/runs/ceiling_0_base.json
+    python3 world-models-carracing/experiments_world_models_carracing.py --variant ceiling --n-seeds 5 --seed 0 --generations 40 --accel 0.08 --results world-models-carracing/runs/ceiling_1_grass.json
+    python3 world-models-carracing/experiments_world_models_carracing.py --variant ceiling --n-seeds 5 --seed 0 --generations 40 --results world-models-carracing/runs/ceiling_2_grass_accel.json
+    python3 world-models-carracing/experiments_world_models_carracing.py --variant ceiling --n-seeds 5 --seed 10000 --results world-models-carracing/runs/ceiling_report.json
 """
 from __future__ import annotations
 

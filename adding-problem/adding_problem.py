@@ -56,7 +56,8 @@ updates only its own weights from its own sequences.
 Deviations (README, "Deviations from the original"): the headline is the
 speed variant (Adam on batches of 64, same-step timing), not the paper's
 rule, which --online runs; gradients by a backward sweep instead of the
-paper's forward accumulation (same numbers).
+paper's forward accumulation (same numbers); X2 on the first pair keeps its
+value unless --zero-first (the paper names only X1).
 
   python3 adding-problem/adding_problem.py --results adding-problem/results.json
   python3 adding-problem/adding_problem.py --online --max-sequences 250000

@@ -103,8 +103,9 @@ def draw(rows, path):
         ax.text(1.01, i, f"{catalog.fmt(r['ours'])} / {catalog.fmt(r['paper'])}"
                 f" = {r['ratio']:.3g}", transform=ax.get_yaxis_transform(),
                 va="center", fontsize=9)
-    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
-             if 10 ** -span <= t <= 10 ** span]
+    steps = ((0.001, 0.01, 0.1, 0.5, 1, 2, 10, 100, 1000) if span > 1.5     # wide: decades
+             else (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100))
+    ticks = [t for t in steps if 10 ** -span <= t <= 10 ** span]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
     ax.xaxis.set_minor_formatter(NullFormatter())

@@ -762,10 +762,10 @@ class Progress:
         if now - self.last < self.every_s and step < total:
             return
         self.last, elapsed = now, now - self.t0
-        eta = elapsed / step * (total - step) if step else float("nan")
+        eta = f"{elapsed / step * (total - step):6.1f}s" if step else "     ?"
         shown = "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                           for k, v in metrics.items())
-        print(f"step {step:>9,}/{total:,}  {shown}  {elapsed:7.1f}s  eta {eta:6.1f}s", flush=True)
+        print(f"step {step:>9,}/{total:,}  {shown}  {elapsed:7.1f}s  eta {eta}", flush=True)
 
 
 def lookup(metrics: dict, dotted: str):

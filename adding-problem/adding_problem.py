@@ -704,6 +704,9 @@ def parse_cli(argv=None):
         flag, text = "--" + f.name.replace("_", "-"), helps.get(f.name, f.name).replace("%", "%%")
         if kind is bool:
             ap.add_argument(flag, action="store_true", default=None, help=text)
+            if f.default is True:   # a switch that is on by default can be turned off
+                ap.add_argument("--no-" + flag[2:], dest=f.name, action="store_false",
+                                default=None, help=f"turn off {flag} (on by default)")
         else:
             ap.add_argument(flag, type=kind, default=None, metavar=f.name.upper(),
                             help=f"{text} (default {f.default!r})")

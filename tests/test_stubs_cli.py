@@ -69,3 +69,7 @@ def test_every_config_field_is_a_documented_flag(slug):
         if isinstance(n, ast.AnnAssign) and ast.unparse(n.annotation) in ("int", "float", "str", "bool"):
             if not n.target.id.startswith("verdict_"):
                 assert "--" + n.target.id.replace("_", "-") in help_text, n.target.id
+            on = ast.unparse(n.annotation) == "bool" and isinstance(n.value, ast.Constant) \
+                and n.value.value is True
+            if on:      # a switch on by default needs its off flag
+                assert "--no-" + n.target.id.replace("_", "-") in help_text, n.target.id

@@ -246,7 +246,7 @@ def fig_fidelity():
     ax[0].set_xticklabels([lab for _, lab in recs], fontsize=8)
     ax[0].set_ylim(0, 1000)
     ax[0].set_ylabel("mean return on 100 unseen tracks")
-    ax[0].legend(fontsize=7, loc="lower left")
+    ax[0].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     ax[0].set_title("What velocity is worth (development seeds 0-4):\nlinear controller on the "
                     "true state, with minus without velocity", fontsize=10)
     hp, rp = head["metrics"]["per_seed"], rep["metrics"]["per_seed"]

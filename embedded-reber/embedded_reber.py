@@ -35,20 +35,26 @@ through the CEC (3): ds(t) = sum over t' >= t of the error entering s(t') via
 (4). This is the exact gradient of the net with y(t-1) inside z(t) held fixed
 (test_embedded_reber.py checks it so).
 
-Learning. (7) w <- w - lr * dE/dw after every string (online, plain gradient
-descent), lr 0.1, 0.2 or 0.5 (Table 1). Weights in U[-0.2, 0.2], output-gate
-biases -1, -2, -3 (, -4) by block. Activations reset to 0 before each string.
-Trials seed .. seed+n_seeds-1 train side by side on a leading run axis; each
-updates only its own weights, from its own strings.
+Learning (Appendix A.1). Each time step t contributes -lr * dE(t)/dw to every
+weight, the truncated derivatives of the cell states accumulated forward in
+time (ds_v/dw, eqs. 25-28). --update step (the default): (7) the weights change
+after every time step by that contribution (on-line, RTRL-style);
+--update sequence: the contributions are summed over the string and applied
+once per string (the same gradient for fixed weights). Learning rate 0.1, 0.2
+or 0.5 (Table 1). Weights in U[-0.2, 0.2], output-gate biases -1, -2, -3
+(, -4) by block. Activations reset to 0 before each string. Trials seed ..
+seed+n_seeds-1 train side by side on a leading run axis; each updates only its
+own weights, from its own strings.
 
 --model rnn is the baseline of Table 1's RTRL rows: a fully recurrent net of
 logistic units (12 hidden + the 7 outputs, 494 weights, no biases) trained by
 exact BPTT on each string (the gradient of offline RTRL), lr 0.1.
 
-Deviations (README, "Deviations from the original"): the criterion is checked
-every eval_every strings, so counts are multiples of it; the sequence cap is
-ours (the paper gives none); gradients by a backward sweep instead of the
-paper's forward accumulation (same numbers).
+Deviations (README, "Deviations from the original"): the per-step reading of
+the update time (the paper does not say which); the criterion is checked every
+eval_every strings, so counts are multiples of it; the cap on strings is ours
+(the paper gives none); --output-bias (not the paper's net) exists only for a
+diagnostic record.
 
   python3 embedded-reber/embedded_reber.py --results embedded-reber/results.json
   python3 embedded-reber/embedded_reber.py --n-blocks 4 --block-size 1
@@ -79,6 +85,7 @@ class Config:
     lr: float = 0.5                # learning rate of plain online gradient descent (paper: 0.1, 0.2, 0.5)
     init_range: float = 0.2        # weights ~ U[-r, r] (paper: 0.2 for Experiments 1 and 2)
     out_gate_bias: tuple = (-1.0, -2.0, -3.0, -4.0)  # output-gate bias of block j (paper: -1, -2, -3, -4)
+    output_bias: bool = False      # give the 7 output units bias weights (paper: none; a diagnostic, +7 weights)
     rnn_hidden: int = 12           # rnn: hidden units besides the 7 outputs (Table 1 RTRL: 3 or 12)
     update: str = "step"           # step (weights change after every time step, Appendix A.1) | sequence (once per string)
     targets: str = "next"          # next (the next symbol, one-hot) | possible (all legal next symbols)
@@ -221,10 +228,11 @@ def sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
-def init_params(rngs, kind, nb, k, r, out_bias, n_hidden=12):
+def init_params(rngs, kind, nb, k, r, out_bias, n_hidden=12, out_bias_on=False):
     """Per run, stacked on a leading axis R.
     lstm: W (U, 7 + U + 1) rows = [cells, input gates, output gates], columns = [x, y(t-1),
-          bias]; the cells' bias column is 0 and never trained; W_out (7, C) from the cells.
+          bias]; the cells' bias column is 0 and never trained; W_out (7, C) from the cells
+          (7, C + 1) with out_bias_on: a bias column, not in the paper (a diagnostic).
     rnn:  W (U, 7 + U), U = n_hidden + 7, the last 7 units are the outputs; no biases."""
     Ws, Wos = [], []
     for rng in rngs:
@@ -237,7 +245,7 @@ def init_params(rngs, kind, nb, k, r, out_bias, n_hidden=12):
         W[:C, -1] = 0.0                                   # cells have no bias ("ga")
         W[C + nb:, -1] = out_bias[:nb]                    # output-gate biases -1, -2, ...
         Ws.append(W)
-        Wos.append(rng.uniform(-r, r, size=(7, C)))
+        Wos.append(rng.uniform(-r, r, size=(7, C + int(out_bias_on))))
     params = {"W": np.stack(Ws)}
     if Wos:
         params["W_out"] = np.stack(Wos)
@@ -246,7 +254,7 @@ def init_params(rngs, kind, nb, k, r, out_bias, n_hidden=12):
 
 def model_params(cfg, rngs):
     return init_params(rngs, cfg.model, cfg.n_blocks, cfg.block_size, cfg.init_range,
-                       cfg.out_gate_bias, cfg.rnn_hidden)
+                       cfg.out_gate_bias, cfg.rnn_hidden, cfg.output_bias)
 
 
 def n_weights(params, nb, k):
@@ -277,7 +285,7 @@ def forward(params, X, nb, k, y_fixed=None):
         y[:] = a
         # (4)  y_c = y_out h(s),  h = 2f - 1 = tanh(s / 2)
         y[..., :C] = (a[..., C + nb:, None] * np.tanh(0.5 * s)).reshape(R, B, C)
-    O = sigmoid(Y[..., :C] @ np.swapaxes(W_out, -1, -2))             # (5)  (L, R, B, 7)
+    O = sigmoid(with_one(Y[..., :C], W_out) @ np.swapaxes(W_out, -1, -2))  # (5)  (L, R, B, 7)
     return O, dict(X=X, Y=Y, A=A, S=S, C=C)
 
 
@@ -290,7 +298,7 @@ def backward(params, cache, O, D, mask, nb, k):
     rep = lambda v: np.repeat(v, k, axis=-1)                        # block value per cell
     a_c, a_in, a_out = A[..., :C], A[..., C:C + nb], A[..., C + nb:]
     dnet_o = (O - D) * O * (1.0 - O) * mask[..., None]              # (6), (5)  (L, R, B, 7)
-    dyc = dnet_o @ W_out                                            # error at y_c(t)
+    dyc = dnet_o @ W_out[..., :C]                                   # error at y_c(t)
     h = np.tanh(0.5 * S)
     Dt = dyc * rep(a_out) * 0.5 * (1.0 - h * h)                     # into s(t) via (4)
     DS = np.cumsum(Dt[::-1], axis=0)[::-1]                          # CEC: ds(t) = sum_{t'>=t}
@@ -299,7 +307,7 @@ def backward(params, cache, O, D, mask, nb, k):
     dNet[..., C:C + nb] = blk(DS * (4.0 * a_c - 2.0)) * a_in * (1.0 - a_in)  # input gates
     dNet[..., C + nb:] = blk(dyc * h) * a_out * (1.0 - a_out)       # output gates, same step
     return {"W": weight_grad(dNet, X, Y, bias=True, n_free=C),
-            "W_out": outer_sum(dnet_o, Y[..., :C])}
+            "W_out": outer_sum(dnet_o, with_one(Y[..., :C], W_out))}
 
 
 def realtime_string(params, X, D, mask, nb, k, lr):
@@ -329,22 +337,29 @@ def realtime_string(params, X, D, mask, nb, k, lr):
         dS_in += ((4.0 * a_c - 2.0) * a_in * (1.0 - a_in))[..., None] * z[:, None]
         h = np.tanh(0.5 * s)
         y_c = rep(a_out) * h                                                 # (4)
-        o = O[t, :, 0] = sigmoid((W_out @ y_c[..., None])[..., 0])           # (5)
+        o = O[t, :, 0] = sigmoid((W_out @ with_one(y_c, W_out)[..., None])[..., 0])  # (5)
         y = np.concatenate([y_c, a[:, C:]], axis=-1)
         e_k = (o - D[t, :, 0]) * o * (1.0 - o) * mask[t]                    # dE/dnet_k
-        dyc = (e_k[:, None] @ W_out)[:, 0]
+        dyc = (e_k[:, None] @ W_out[..., :C])[:, 0]
         e_s = rep(a_out) * 0.5 * (1.0 - h * h) * dyc
         gW = np.empty_like(W)
         gW[:, :C] = e_s[..., None] * dS_c
         gW[:, C:C + nb] = blk(np.swapaxes(e_s[..., None] * dS_in, 1, 2)).swapaxes(1, 2)
         gW[:, C + nb:] = (blk(h * dyc) * a_out * (1.0 - a_out))[..., None] * z[:, None]
         gW[:, :C, -1] = 0.0                                                  # cells: no bias
-        gWo = e_k[..., None] * y_c[:, None]
+        gWo = e_k[..., None] * with_one(y_c, W_out)[:, None]
         W -= lr * gW                                                         # (7), every step
         W_out -= lr * gWo
         total["W"] += gW
         total["W_out"] += gWo
     return O, total
+
+
+def with_one(y_c, W_out):
+    """The cell outputs the output units read: y_c, plus a constant 1 if W_out has a bias column."""
+    if W_out.shape[-1] == y_c.shape[-1]:
+        return y_c
+    return np.concatenate([y_c, np.ones(y_c.shape[:-1] + (1,))], axis=-1)
 
 
 def weight_grad(dNet, X, Y, bias, n_free=0):
@@ -593,6 +608,9 @@ def describe(cfg: Config, metrics: dict) -> dict:
              f"{m['mean_sequences_max']:,.0f}",
              f"{P['mean_sequences_min']:,} / - / {P['mean_sequences_max']:,}" if key ==
              "mean_sequences" else "-"],
+            ["distinct training / test strings with a wrong step at the end, median over trials",
+             f"{np.median([p['train_wrong'] for p in m['per_run']]):g} / "
+             f"{np.median([p['test_wrong'] for p in m['per_run']]):g}", "0 / 0"],
             ["final step accuracy on train + test strings (mean over trials)",
              f"{m['final_step_acc_mean']:.4f}", "-"],
             ["weights", str(m["n_weights"]), str(P.get(f"n_weights_{cfg.n_blocks}x{cfg.block_size}",

@@ -44,10 +44,16 @@ def config_of(rec):
     return er.Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in c.items()})
 
 
-def label_of(cfg):
+def label_of(cfg, rec=None):
+    """Short name of a run: net, rule, and (given its record) cap and seed block."""
     if cfg.model == "rnn":
-        return f"RNN {cfg.rnn_hidden}+7 units, BPTT, lr {cfg.lr:g}"
-    return f"LSTM {cfg.n_blocks}x{cfg.block_size}, lr {cfg.lr:g}, update per {cfg.update}"
+        out = f"RNN {cfg.rnn_hidden}+7 units, BPTT, lr {cfg.lr:g}"
+    else:
+        out = (f"LSTM {cfg.n_blocks}x{cfg.block_size}, lr {cfg.lr:g}, per {cfg.update}"
+               + (", output biases" if getattr(cfg, "output_bias", False) else ""))
+    if rec is not None:
+        out += f", cap {cfg.max_sequences // 1000}k, {rec['seeds']['role'][:3]} seeds"
+    return out
 
 
 def paper_mean(cfg):
@@ -77,7 +83,7 @@ def replay(cfg, params, r, which="test", n=SHOW_STRING):
 
 def fig_learning_curves(cfg, hist, recs):
     """Training strings still wrong (median, 10-90% band) and the fraction of trials solved."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.3), constrained_layout=True)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5.6), layout="constrained")
     seen = np.array(hist["seen"])
     wrong = np.array(hist["train_wrong"], dtype=float) / np.array(hist["n_unique"]["train"])
     wrong = np.where(np.isnan(wrong), 0.0, wrong)        # a solved trial has no wrong string
@@ -96,7 +102,8 @@ def fig_learning_curves(cfg, hist, recs):
         seqs = np.sort([p["sequences"] for p in pr if p["solved"]])
         grid = np.linspace(0, max(c.max_sequences, 1), 400)
         frac = [(seqs <= g).sum() / len(pr) for g in grid]
-        ax2.plot(grid, frac, color=colors[i % 10], label=f"{label_of(c)} ({len(pr)} trials)")
+        ax2.plot(grid, frac, color=colors[i % 10], lw=2.5 if i == 0 else 1.5, zorder=3 if i == 0 else 2,
+                 label=f"{label_of(c, rec)} ({len(pr)} trials)")
         pm = paper_mean(c)
         if pm is not None and c.model == "lstm":
             ax2.axvline(pm, color=colors[i % 10], ls=":", lw=1)
@@ -105,8 +112,10 @@ def fig_learning_curves(cfg, hist, recs):
     ax2.set_xlabel("training strings presented (log scale); dotted: the paper's mean")
     ax2.set_ylabel("fraction of trials solved")
     ax2.set_title("Trials meeting the success criterion")
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=8, ncol=2)
-    fig.suptitle(f"Embedded Reber: {recs[0][1]['headline']['summary']}", fontsize=9)
+    fig.legend(*ax2.get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncol=2)
+    summ = recs[0][1]["headline"]["summary"]
+    cut = summ.find(": ") + 2
+    fig.suptitle(f"Embedded Reber, {summ[:cut]}\n{summ[cut:]}", fontsize=9)
     return fig
 
 
@@ -153,7 +162,7 @@ def fig_trials(recs):
     """Strings to success per trial, one strip per record, with the paper's mean."""
     fig, ax = plt.subplots(figsize=(9, 0.9 + 0.75 * len(recs)), constrained_layout=True)
     rng = np.random.default_rng(0)
-    labels = []
+    labels, bad_shown = [], False
     for i, (name, rec) in enumerate(recs):
         c = config_of(rec)
         pr = rec["metrics"]["per_run"]
@@ -164,7 +173,8 @@ def fig_trials(recs):
                    label="solved trial" if i == 0 else None)
         if len(bad):
             ax.scatter(bad, jit(len(bad)), s=22, marker="x", color="tab:red",
-                       label="not solved (cap)" if not any(l.startswith("x") for l in labels) else None)
+                       label=None if bad_shown else "not solved by the cap")
+            bad_shown = True
         if len(ok):
             ax.plot([ok.mean()] * 2, [i - 0.3, i + 0.3], color="tab:blue", lw=2.5,
                     label="our mean" if i == 0 else None)
@@ -172,7 +182,7 @@ def fig_trials(recs):
         if pm is not None and c.model == "lstm":
             ax.plot([pm] * 2, [i - 0.3, i + 0.3], color="k", lw=2.5, ls=":",
                     label="paper's mean (Table 1)" if i == 0 else None)
-        labels.append(f"{label_of(c)}\n{int(len(ok))}/{len(pr)} solved")
+        labels.append(f"{label_of(c, rec)}\n{int(len(ok))}/{len(pr)} solved")
     ax.set_yticks(range(len(recs)))
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_xscale("log")

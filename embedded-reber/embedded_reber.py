@@ -587,7 +587,8 @@ def recipe(cfg: Config) -> str:
         return (f"fully recurrent net ({cfg.rnn_hidden} hidden + 7 output units), BPTT, "
                 f"sgd lr {cfg.lr:g}")
     when = "after every time step" if cfg.update == "step" else "once per string"
-    return (f"LSTM {cfg.n_blocks} blocks x {cfg.block_size} cell{'s' * (cfg.block_size > 1)}, "
+    return (f"LSTM {cfg.n_blocks} blocks x {cfg.block_size} cell{'s' * (cfg.block_size > 1)}"
+            f"{' + output biases (not the paper)' if cfg.output_bias else ''}, "
             f"plain gradient descent lr {cfg.lr:g} {when}, truncated gradient")
 
 

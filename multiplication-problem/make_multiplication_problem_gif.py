@@ -50,7 +50,7 @@ def save_gif(frames, path: str, frame_ms: int = 250, hold_ms: int = 2500) -> Non
     print(f"wrote {path} ({len(frames)} frames, {os.path.getsize(path) / 1e6:.2f} MB)")
 # ==== catalog gif writer: end ====
 
-N_FRAMES = 36          # frames taken from the snapshots (log-spaced in sequences seen)
+N_FRAMES = 36          # frames taken from the snapshots (evenly spaced in sequences seen)
 
 
 def frame(cfg, hist, r, i, lim):
@@ -81,7 +81,9 @@ def frame(cfg, hist, r, i, lim):
             ax.axvline(p, color="red", alpha=0.3, lw=3)
     ax2.semilogy(seen, mse, color="0.6", lw=1)
     ax2.semilogy(seen[i], mse[i], "o", color="tab:blue")
-    ax2.axhline(mp.PAPER["metrics"]["test_mse_mean"], color="k", ls=":", lw=1)
+    ax2.axhline(mp.PAPER["metrics"]["test_mse_mean"], color="k", ls=":", lw=1,
+                label=f"paper's test MSE {mp.PAPER['metrics']['test_mse_mean']:g}")
+    ax2.legend(fontsize=8, loc="lower left")
     ax2.set_xlabel("sequences seen", fontsize=9)
     ax2.set_title("training MSE (window)", fontsize=9)
     ok = abs(o - d) < cfg.crit
@@ -97,7 +99,7 @@ def main():
     r = viz.showcase(hist)
     snaps = hist["snapshots"]
     last = int(np.searchsorted(hist["seen"], hist["sequences"][r]))   # first snapshot after the stop
-    idx = np.unique(np.geomspace(1, last + 1, N_FRAMES).astype(int) - 1)
+    idx = np.unique(np.linspace(0, last, N_FRAMES).round().astype(int))
     lim = 1.0
     for i in idx:                                   # one cell-state axis for every frame
         lim = max(lim, 1.1 * np.abs(viz.replay(cfg, viz.one_run(snaps[i], r))[5]["S"]).max())

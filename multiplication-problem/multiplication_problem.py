@@ -57,7 +57,7 @@ stopping rule; the paper-budget run is a separate run record. X2 on the first
 pair keeps its value (the paper names only X1).
 
   python3 multiplication-problem/multiplication_problem.py --results multiplication-problem/results.json
-  python3 multiplication-problem/multiplication_problem.py --max-sequences 150000
+  python3 multiplication-problem/multiplication_problem.py --max-sequences 480000 --log-every 2000 --results multiplication-problem/runs/paper_rule_480k.json
 """
 from __future__ import annotations
 

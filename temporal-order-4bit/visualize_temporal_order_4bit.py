@@ -194,7 +194,8 @@ def fig_cell_states(cfg, params, hist):
             ax.axvline(p, color="red", alpha=0.3, lw=3)
         ax.axvline(tb, color="k", ls=":", lw=1)
     outs = ", ".join(f"{CLASS_NAMES[j]} {o[j]:.2f}" for j in range(len(o)))
-    which = (f"median count of {cfg.n_seeds}" if any(hist["solved"])
+    which = (f"median count of the {sum(hist['solved'])} of {cfg.n_seeds} that met the rule"
+             if any(hist["solved"])
              else f"no trial met the rule; weights at the budget, {cfg.max_sequences:,}")
     fig.suptitle(f"Trial {cfg.seed + r} ({which}); test sequence "
                  f"{class_label(bits)} (class {CLASS_NAMES[cls]}),\noutputs {outs}", fontsize=10)

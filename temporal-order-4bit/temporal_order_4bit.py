@@ -27,11 +27,14 @@ the 6 cells and a bias: 8 * 7 = 56. With z(t) = [x(t), y(t-1), 1], j = block of 
   (5) o_k         = f(W_out[k] [y_c(t_b), 1])                 k = 1..8, at the end
   (6) E           = 1/2 sum_k (o_k - d_k)^2                   d: the class, one-hot
 
---timing paper (the default): in the paper every unit reads the previous step's
-activations, so input -> cell -> output takes two steps and the output at the
-last step L-1 reads the cells of step t_b = L - 3 (the trigger B and the symbol
-before it never reach the output; neither carries class information).
---timing same_step: t_b = L - 1.
+--timing paper (the default; the records were made with it): the notation of
+Appendix A.1, where every unit reads the previous step's activations, so
+input -> cell -> output takes two steps and the output at the last step L-1
+reads the cells of step t_b = L - 3 (the trigger B and the symbol before it
+never reach it). Section 5, however, says the experiments set the input
+units, then the hidden units, then the outputs within one time step, which is
+--timing same_step: t_b = L - 1. The label "paper" is kept so that the
+records' commands still run as recorded (README, Deviations).
 
 Gradient: the 1997 truncated gradient. Error reaching a unit's net input is not
 sent back through the recurrent weights; it flows back in time only through the
@@ -82,7 +85,7 @@ class Config:
     T: int = 100                   # minimal sequence length; lengths in [T, T + len_extra] (paper: 100)
     len_extra: int = 10            # lengths up to T + len_extra (paper: 110 = 100 + 10)
     windows: tuple = ((10, 20), (33, 43), (66, 76))  # 1-indexed positions [lo, hi] of the X/Y symbols (paper)
-    timing: str = "paper"          # paper (output reads the cells of step L-3) | same_step (of L-1)
+    timing: str = "paper"          # paper (A.1's notation: output reads the cells of step L-3) | same_step (section 5's experiments: of L-1)
     lr: float = 0.1                # learning rate of plain online gradient descent (paper: 0.1)
     n_blocks: int = 3              # memory-cell blocks (paper: 3)
     block_size: int = 2            # cells per block (paper: 2)

@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,6 +53,15 @@ def label(rec):
     return f"2{c['task']} {lag}, {net}: {m['n_solved']}/{m['n_seeds']} succeed"
 
 
+def paper_number(cfg):
+    """The paper's mean count for exactly this setting (LSTM), else None."""
+    if cfg.model != "lstm":
+        return None
+    exact = f"sequences_to_success_c_q{cfg.q}_p{cfg.p}" if cfg.task == "c" else (
+        f"sequences_to_success_{cfg.task}" if cfg.p == 100 else None)
+    return nf.PAPER["metrics"].get(exact) if exact else None
+
+
 def showcase(hist):
     """The run with the median final training error (representative, not the best)."""
     e = np.array(hist["err"][-1])
@@ -82,33 +92,39 @@ def replay(cfg, params1, seq, lengths, cls):
         C = nf.N_CELLS
         return {"s": cache["S"][:, 0], "in": cache["A"][:, 0, :, C:2 * C], "o": o[0],
                 "L": int(lengths.min())}
-    o, cache = nf.forward_ab(params1, seq)
-    s = cache["y"][0] if cfg.model == "lstm" else cache["y"][0]
-    return {"s": s.T[..., None], "in": cache.get("y_in", s[None])[0].T[..., None], "o": o[0],
+    o, cache = nf.forward_ab(params1, seq)                     # LSTM only (see fig_cell_states)
+    return {"s": cache["y"][0].T[..., None], "in": cache["y_in"][0].T[..., None], "o": o[0],
             "L": seq.shape[-1] - 1}
 
 
 def fig_learning_curves(recs):
     """Judged error per run over training, median and 10-90% band, one panel per record."""
     shown = [(n, r, c) for n, r in recs for c in [cached(r, n == "results")] if c]
-    fig, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 3.6), squeeze=False)
-    for ax, (name, rec, (cfg, model, hist)) in zip(axes[0], shown):
+    ncol = min(3, len(shown))
+    nrow = -(-len(shown) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.9 * nrow), squeeze=False,
+                             constrained_layout=True)
+    for ax in axes.flat[len(shown):]:
+        ax.axis("off")
+    for ax, (name, rec, (cfg, model, hist)) in zip(axes.flat, shown):
         x, e = np.array(hist["seen"]), np.array(hist["err"])
         ax.fill_between(x, *np.percentile(e, [10, 90], axis=1), color="tab:blue", alpha=0.25,
                         label="10-90% of runs")
         ax.plot(x, np.median(e, axis=1), color="tab:blue", label="median run")
         ax.axhline(cfg.crit, color="k", ls=":", lw=1, label=f"criterion {cfg.crit:g}")
-        paper = nf.PAPER["metrics"].get(nf.paper_key(cfg))
-        if paper and cfg.model == "lstm" and paper <= x.max() * 1.5:
+        paper = paper_number(cfg)
+        if paper and paper <= x.max() * 1.5:
             ax.axvline(paper, color="tab:red", ls="--", lw=1, label=f"paper's mean {paper:,}")
         ax.set_xlabel("training sequences")
         ax.set_ylabel("judged |error| (mean over log window)")
         ax.set_ylim(0, 1.02)
         ax.set_title(label(rec), fontsize=9)
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
-    done = [f"{label(r)}" for _, r, _ in shown]
-    fig.suptitle("Training error against the paper's success criterion: " + "; ".join(done),
-                 fontsize=10)
+    n_ok = sum(r["metrics"]["n_solved"] for _, r, _ in shown)
+    n_all = sum(r["metrics"]["n_seeds"] for _, r, _ in shown)
+    where = [label(r).split(":")[0] for _, r, _ in shown if r["metrics"]["n_solved"]]
+    fig.suptitle(f"Training error against the paper's success criterion: {n_ok} of {n_all} runs "
+                 f"succeed" + (f" (all in {', '.join(where)})" if where else ""), fontsize=11)
     save(fig, "learning_curves.png")
 
 
@@ -121,13 +137,18 @@ def fig_strip(recs):
         for j, r in enumerate(per):
             ax.plot(r["sequences"], i + jitter[j], "o" if r["solved"] else "x",
                     color="tab:green" if r["solved"] else "tab:red", ms=4)
-        cfg = config_of(rec)
-        paper = nf.PAPER["metrics"].get(nf.paper_key(cfg))
-        if paper and cfg.model == "lstm":
+        paper = paper_number(config_of(rec))
+        if paper:
             ax.plot([paper] * 2, [i - 0.35, i + 0.35], color="k", lw=2)
     ax.set_yticks(range(len(recs)))
     ax.set_yticklabels([label(r) for _, r in recs], fontsize=8)
     ax.set_xscale("log")
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in (500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000)
+             if lo <= t <= hi]
+    ax.set_xticks(ticks, [f"{t:,}" for t in ticks])
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("training sequences (o: success; x: budget spent without success; "
                   "bar: the paper's mean)")
     ax.invert_yaxis()
@@ -141,7 +162,8 @@ def fig_cell_states(recs):
     """Cell state and input gate over the test pair (x- and y-sequence), per cached record."""
     shown = [(n, r, c) for n, r in recs for c in [cached(r, n == "results")]
              if c and r["config"]["model"] == "lstm"]
-    fig, axes = plt.subplots(2, len(shown), figsize=(4.2 * len(shown), 5.2), squeeze=False)
+    fig, axes = plt.subplots(2, len(shown), figsize=(3.4 * len(shown), 5.4), squeeze=False,
+                             constrained_layout=True)
     for col, (name, rec, (cfg, model, hist)) in enumerate(shown):
         r = showcase(hist)
         seq, lengths, cls = test_pair(cfg)

@@ -26,10 +26,13 @@ VIZ = os.path.join(HERE, "viz")
 
 
 def records():
-    """[(name, record)]: the headline first, then runs/*.json sorted by name."""
+    """[(name, record)] on reporting seeds: the headline first, then runs/*.json sorted by
+    name (the development diagnostics are left out of the figures)."""
     out = [("results", json.load(open(os.path.join(HERE, "results.json"))))]
     for path in sorted(glob.glob(os.path.join(HERE, "runs", "*.json"))):
-        out.append((os.path.basename(path)[:-5], json.load(open(path))))
+        rec = json.load(open(path))
+        if rec["seeds"]["role"] == "reporting":
+            out.append((os.path.basename(path)[:-5], rec))
     return out
 
 

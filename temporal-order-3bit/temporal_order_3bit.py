@@ -27,11 +27,13 @@ the previous step and a bias: 8 * 17 = 136 weights; 4 sigmoid outputs fed by the
   (5) o_k         = f(W_out[k] [y_c(t_b), 1])                 k = 1..4, at the end
   (6) E           = 1/2 sum_k (o_k - d_k)^2                   d: the class, one-hot
 
---timing paper (the default): in the paper every unit reads the previous step's
-activations, so input -> cell -> output takes two steps and the output at the
-last step L-1 reads the cells of step t_b = L - 3 (the trigger B and the symbol
-before it never reach the output; neither carries class information).
---timing same_step: t_b = L - 1.
+--timing same_step (the default, the paper's experiments): section 5 says that
+each time step sets the input units, then computes the hidden units, then the
+output units, so the output at the last step L-1 reads the cells of that step,
+t_b = L - 1 (the trigger B reaches the cells in the step it arrives).
+--timing lagged: the notation of Appendix A.1, where every unit reads the
+previous step's activations; input -> cell -> output takes two steps and the
+output reads the cells of step t_b = L - 3.
 
 Gradient: the 1997 truncated gradient. Error reaching a unit's net input is not
 sent back through the recurrent weights; it flows back in time only through the
@@ -77,7 +79,7 @@ class Config:
     T: int = 100                   # minimal sequence length; lengths in [T, T + len_extra] (paper: 100)
     len_extra: int = 10            # lengths up to T + len_extra (paper: 110 = 100 + 10)
     windows: tuple = ((10, 20), (50, 60))  # 1-indexed positions [lo, hi] of the X/Y symbols (paper)
-    timing: str = "paper"          # paper (output reads the cells of step L-3) | same_step (of L-1)
+    timing: str = "same_step"      # same_step (the experiments: output reads the cells of step L-1) | lagged (A.1: of L-3)
     lr: float = 0.5                # learning rate of plain online gradient descent (paper: 0.5)
     n_blocks: int = 2              # memory-cell blocks (paper: 2)
     block_size: int = 2            # cells per block (paper: 2)
@@ -101,8 +103,8 @@ class Config:
     }
 
     def __post_init__(self):
-        if self.timing not in ("paper", "same_step"):
-            raise ValueError(f"unknown --timing {self.timing!r} (paper | same_step)")
+        if self.timing not in ("same_step", "lagged"):
+            raise ValueError(f"unknown --timing {self.timing!r} (same_step | lagged)")
         if self.T < 10 or self.len_extra < 0:
             raise ValueError(f"--T must be >= 10 and --len-extra >= 0 (got {self.T}, {self.len_extra})")
         if max(hi for _, hi in self.windows) > self.T - 3:
@@ -198,7 +200,7 @@ def sigmoid(a):
 
 def arch(cfg):
     """The scalars the maths needs: (n_blocks, block_size, output lag)."""
-    return cfg.n_blocks, cfg.block_size, 2 if cfg.timing == "paper" else 0
+    return cfg.n_blocks, cfg.block_size, 2 if cfg.timing == "lagged" else 0
 
 
 def init_params(rngs, nb, k, n_in, n_out, r, in_bias):

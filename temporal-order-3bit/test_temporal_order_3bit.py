@@ -24,7 +24,7 @@ def setup(cfg, seed, B=3, R=2):
     return params, x, np.stack(ls), np.stack(ds)
 
 
-@pytest.mark.parametrize("timing", ["paper", "same_step"])
+@pytest.mark.parametrize("timing", ["lagged", "same_step"])
 def test_truncated_gradient_matches_central_differences(timing, numgrad, rel_error):
     """The 1997 truncated gradient is the exact gradient of the net whose recurrent inputs
     y(t-1) are held at their values from this forward pass: check it numerically."""
@@ -65,8 +65,8 @@ def test_gradient_is_truncated():
     assert np.abs(g - num).max() > 1e-3 * np.abs(num).max()
 
 
-def test_paper_timing_ignores_the_last_two_symbols():
-    cfg = to.make_config(quick=True)
+def test_lagged_timing_ignores_the_last_two_symbols():
+    cfg = to.make_config(quick=True, timing="lagged")
     nb, k, lag = to.arch(cfg)
     params, x, lengths, d = setup(cfg, 5)
     o, _ = to.forward(params, x, lengths, nb, k, lag)

@@ -22,6 +22,14 @@ import two_sequence_noise as tsn  # noqa: E402
 
 VIZ = os.path.join(HERE, "viz")
 COLORS = {"3a": "tab:blue", "3b": "tab:orange", "3c": "tab:green"}
+COLORS_N1 = {"3a": "tab:purple", "3b": "tab:brown", "3c": "tab:olive"}
+
+
+def color(c):
+    """One colour per record: task and N (a changed ST1 rule in pink)."""
+    if c["st1_wrong"] != tsn.Config.RULES[c["variant"]]["st1_wrong"]:
+        return "tab:pink"
+    return (COLORS if c["N"] == 3 else COLORS_N1)[c["variant"]]
 
 
 def records():
@@ -79,9 +87,11 @@ def learning_curves(recs):
         cfg, _, h = saved
         m, sfx = rec["metrics"], tsn.row(cfg)
         paper = tsn.PAPER["metrics"].get("sequences_to_st2" + sfx)
-        lab = (f"{cfg.variant}, T={cfg.T}, N={cfg.N}: {m['n_solved']}/{m['n_seeds']} stopped, "
-               f"mean {m['sequences_to_st2' + sfx]:,.0f} (paper {paper:,})")
-        col = COLORS[cfg.variant] if cfg.N == 3 else "tab:gray"
+        tag = "" if color(rec["config"]) != "tab:pink" else " (no ST1)"
+        lab = (f"{cfg.variant}{tag}, T={cfg.T}, N={cfg.N}: {m['n_solved']}/{m['n_seeds']} stopped, "
+               + (f"mean {m['sequences_to_st2' + sfx]:,.0f}" if m["n_solved"] else "no mean")
+               + f" (paper {paper:,})")
+        col = color(rec["config"])
         seen, mae = np.array(h["seen"]), np.array(h["check_mae"])
         # a stopped run keeps its last check value
         st2 = np.array(h["st2_at"])
@@ -121,18 +131,19 @@ def strip(recs):
         st2 = np.array([p["st2"] for p in m["per_run"]], float)
         ok = st2 > 0
         y = i + rng.uniform(-0.15, 0.15, size=len(st2))
-        ax.scatter(st2[ok], y[ok], s=18, color=COLORS[c["variant"]], zorder=3)
+        ax.scatter(st2[ok], y[ok], s=18, color=color(c), zorder=3)
         if (~ok).any():
             ax.scatter(np.full((~ok).sum(), c["max_sequences"]), y[~ok], marker="x", s=25,
                        color="red", zorder=3)
-        if ok.any():
-            ax.plot([st2[ok].mean()] * 2, [i - 0.3, i + 0.3], color=COLORS[c["variant"]], lw=2)
+        if ok.sum() > 1:
+            ax.plot([st2[ok].mean()] * 2, [i - 0.3, i + 0.3], color=color(c), lw=2)
         paper = tsn.PAPER["metrics"].get("sequences_to_st2" + sfx)
         if paper:
             ax.plot([paper] * 2, [i - 0.3, i + 0.3], color="black", lw=2)
-        labels.append(f"{c['variant']} T={c['T']} N={c['N']}: {ok.sum()}/{len(st2)} stopped\n"
-                      f"mean {np.mean(st2[ok]) if ok.any() else float('nan'):,.0f} "
-                      f"(paper {paper:,})")
+        tag = "" if color(c) != "tab:pink" else " (no ST1)"
+        labels.append(f"{c['variant']}{tag} T={c['T']} N={c['N']}: {ok.sum()}/{len(st2)} stopped\n"
+                      + (f"mean {np.mean(st2[ok]):,.0f}" if ok.any() else "no mean")
+                      + f" (paper {paper:,})")
     ax.set_yticks(range(len(rows)), labels)
     ax.set_xscale("log")
     ax.set_ylim(-0.6, len(rows) - 0.4)

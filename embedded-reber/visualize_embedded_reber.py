@@ -57,7 +57,7 @@ def label_of(cfg, rec=None):
 
 
 def paper_mean(cfg):
-    key = cfg.verdict_metric
+    key = cfg.verdict_metric.replace("success_rate", "mean_sequences")
     return er.PAPER["metrics"].get(key)
 
 

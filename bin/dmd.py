@@ -76,18 +76,25 @@ def figure(root=ROOT, out=None):
                             r["main"]["cost_per_op"],
                             r.get("at_headline_size", True)))
     out = out or os.path.join(root, "dmd", "cost_vs_wallclock.png")
-    fig, ax = plt.subplots(figsize=(10, 5.5))
-    fig.subplots_adjust(left=0.09, right=0.58, top=0.88, bottom=0.11)
-    lines = []
+    lines = ["%2d  %s: %s%s" % (i, s, v, "" if full else " *")
+             for i, (s, v, wc, c, cpo, full) in enumerate(pts, 1)]
+    lines += ["", "* priced below the headline's sizes"]
+    ncol = 1 if len(lines) <= 30 else 2            # the key grows with the catalog
+    rows = -(-len(lines) // ncol)
+    height = max(5.5, 0.16 * rows + 1.4)           # inches; 9 pt lines need ~0.15
+    width = 10 if ncol == 1 else 14.5
+    fig, ax = plt.subplots(figsize=(width, height))
+    fig.subplots_adjust(left=0.09 * 10 / width, right=5.8 / width,
+                        top=1 - 0.66 / height, bottom=0.6 / height)
     for i, (s, v, wc, c, cpo, full) in enumerate(pts, 1):
         ax.scatter(wc, c, s=36, facecolors="C0" if full else "none",
                    edgecolors="C0", zorder=3)
         ax.annotate(str(i), (wc, c), fontsize=9, xytext=(5, 2),
                     textcoords="offset points")
-        lines.append("%2d  %s: %s%s" % (i, s, v, "" if full else " *"))
-    fig.text(0.61, 0.88, "\n".join(lines + ["", "* priced below the headline's sizes"]),
-             fontsize=9, va="top",
-             family="monospace")
+    for k in range(ncol):
+        fig.text((6.1 + 4.3 * k) / width, 1 - 0.66 / height,
+                 "\n".join(lines[k * rows:(k + 1) * rows]),
+                 fontsize=9, va="top", family="monospace")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("headline wallclock (s, results.json)")
